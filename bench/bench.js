@@ -1,0 +1,188 @@
+// npm run bench: our server as shipped against a raw node:http reference that
+// sends byte-identical responses, loaded alternately (A B A B …) in one run.
+// A script, not a test: numbers mean something only next to their reference.
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const PATH = '/.well-known/matrix/server'
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '64,256').split(',').map(Number)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const SERVER_ENV = { MATRIX_SERVER: 'matrix.example.com:443', ...parseExtraEnv(process.env.BENCH_ENV) }
+
+function parseExtraEnv (text) {
+  return Object.fromEntries((text ?? '').split(/\s+/).filter(Boolean).map(pair => pair.split(/=(.*)/s).slice(0, 2)))
+}
+
+const has = command => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
+// Server on one core, load generator on the other, as on the 2-core machines we ship for.
+const pin = (core, argv) => has('taskset') ? ['taskset', '-c', String(core), ...argv] : argv
+const useWrk = has('wrk')
+
+async function freePort () {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address()
+  server.close()
+  return port
+}
+
+/** Sends one GET over a fresh socket and returns the raw response bytes. */
+async function rawGet (port, path = PATH) {
+  const socket = connect(port, '127.0.0.1')
+  socket.end(`GET ${path} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n`)
+  const chunks = []
+  for await (const chunk of socket) chunks.push(chunk)
+  return Buffer.concat(chunks).toString('latin1')
+}
+
+function parseResponse (raw) {
+  const [head, body] = raw.split('\r\n\r\n')
+  const [statusLine, ...lines] = head.split('\r\n')
+  const headers = lines.map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)])
+  return { statusCode: Number(statusLine.split(' ')[1]), headers, body }
+}
+
+/** Starts a server process and returns it once a GET answers 200, with the time that took. */
+async function start (name, argv, env) {
+  const port = await freePort()
+  const started = process.hrtime.bigint()
+  const child = spawn(pin(1, argv)[0], pin(1, argv).slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  for (;;) {
+    try {
+      if (parseResponse(await rawGet(port)).statusCode === 200) break
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`)
+    await sleep(2)
+  }
+  const startupMs = Number(process.hrtime.bigint() - started) / 1e6
+  return { name, child, port, startupMs }
+}
+
+function rssMb (pid, field) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)[1]) / 1024
+}
+
+function toMs (text) {
+  const value = parseFloat(text)
+  if (text.endsWith('us')) return value / 1000
+  if (text.endsWith('ms')) return value
+  return value * 1000
+}
+
+async function load (port, connections, seconds) {
+  const url = `http://127.0.0.1:${port}${PATH}`
+  if (useWrk) {
+    const argv = pin(0, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url])
+    const child = spawn(argv[0], argv.slice(1))
+    let out = ''
+    child.stdout.on('data', chunk => { out += chunk })
+    await once(child, 'close')
+    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)
+    if (non2xx !== null) throw new Error(`load got ${non2xx[1]} error responses`)
+    return {
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
+      p50: toMs(/ 50%\s+(\S+)/.exec(out)[1]),
+      p99: toMs(/ 99%\s+(\S+)/.exec(out)[1])
+    }
+  }
+  const argv = pin(0, [process.execPath, `${ROOT}node_modules/autocannon/autocannon.js`, '-j',
+    '-c', String(connections), '-d', String(seconds), url])
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] })
+  let out = ''
+  child.stdout.on('data', chunk => { out += chunk })
+  await once(child, 'close')
+  const result = JSON.parse(out)
+  if (result.non2xx > 0) throw new Error(`load got ${result.non2xx} error responses`)
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 }
+}
+
+const median = values => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+const fixed = (value, digits = 2) => value.toFixed(digits)
+
+async function main () {
+  const ours = await start('ours', [process.execPath, 'dist/server.js'], SERVER_ENV)
+  const captured = parseResponse(await rawGet(ours.port))
+  // Date changes every second and Connection/Keep-Alive are written by node:http
+  // itself, for both servers alike; every other byte comes from our response.
+  const keepAlive = captured.headers.find(([name]) => name === 'Keep-Alive')?.[1]
+  const headers = captured.headers.filter(([name]) => !['Date', 'Connection', 'Keep-Alive'].includes(name)).flat()
+  const response = JSON.stringify({ statusCode: captured.statusCode, headers, body: Buffer.from(captured.body, 'latin1').toString('base64') })
+  const reference = await start('reference', [process.execPath, 'bench/reference.js'], {
+    BENCH_RESPONSE: response,
+    BENCH_KEEP_ALIVE: keepAlive
+  })
+
+  const strip = raw => raw.replace(/\r\nDate: [^\r]*/, '')
+  const identical = strip(await rawGet(ours.port)) === strip(await rawGet(reference.port))
+  if (!identical) throw new Error('the reference does not answer byte for byte as we do')
+
+  const servers = [ours, reference]
+  for (const server of servers) server.idleRssMb = rssMb(server.child.pid, 'VmRSS')
+
+  console.log(`bench: load generator ${useWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds of ${SECONDS} s, ` +
+    `connections ${CONNECTIONS.join(' and ')}, responses byte-identical: ${identical}`)
+  console.log(`bench: our environment: ${Object.entries(SERVER_ENV).map(pair => pair.join('=')).join(' ')}`)
+
+  for (const server of servers) await load(server.port, CONNECTIONS[0], 2) // warm up the JIT
+
+  const rows = []
+  for (const connections of CONNECTIONS) {
+    const samples = { ours: [], reference: [] }
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse()
+      for (const server of order) samples[server.name].push(await load(server.port, connections, SECONDS))
+    }
+    const pairs = samples.ours.map((sample, index) => ({ ours: sample, reference: samples.reference[index] }))
+    rows.push({
+      connections,
+      ours: summarise(samples.ours),
+      reference: summarise(samples.reference),
+      throughputRatio: median(pairs.map(pair => pair.ours.rps / pair.reference.rps)),
+      p99Ratio: median(pairs.map(pair => pair.ours.p99 / pair.reference.p99))
+    })
+  }
+  for (const server of servers) server.peakRssMb = rssMb(server.child.pid, 'VmHWM')
+
+  console.log('')
+  console.log('| server | conns | req/s | p50 ms | p99 ms | idle RSS MB | peak RSS MB | start-up ms | ratio req/s | ratio p99 |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|')
+  for (const row of rows) {
+    for (const server of servers) {
+      const stats = row[server.name]
+      const ratios = server === ours ? `${fixed(row.throughputRatio)} | ${fixed(row.p99Ratio)}` : '1.00 | 1.00'
+      console.log(`| ${server.name} | ${row.connections} | ${fixed(stats.rps, 0)} | ${fixed(stats.p50)} | ${fixed(stats.p99)} | ` +
+        `${fixed(server.idleRssMb, 1)} | ${fixed(server.peakRssMb, 1)} | ${fixed(server.startupMs, 0)} | ${ratios} |`)
+    }
+  }
+  console.log('')
+
+  for (const server of servers) server.child.kill('SIGTERM')
+  await Promise.all(servers.map(server => server.child.exitCode === null ? once(server.child, 'exit') : undefined))
+
+  const throughputRatio = Math.min(...rows.map(row => row.throughputRatio))
+  const p99Ratio = Math.max(...rows.map(row => row.p99Ratio))
+  console.log(`bench: throughput_ratio=${fixed(throughputRatio)} p99_ratio=${fixed(p99Ratio)} ` +
+    `startup_ratio=${fixed(ours.startupMs / reference.startupMs)} rss_idle_mb=${fixed(ours.idleRssMb, 1)} ` +
+    `rss_peak_mb=${fixed(ours.peakRssMb, 1)}`)
+}
+
+function summarise (samples) {
+  return { rps: median(samples.map(s => s.rps)), p50: median(samples.map(s => s.p50)), p99: median(samples.map(s => s.p99)) }
+}
+
+await main()

@@ -1,0 +1,145 @@
+// buildApp turns a validated Config into a ready Fastify instance. It does no I/O
+// of its own (no listening, no env, no signals), so tests build the real app.
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { pino, stdTimeFunctions, type DestinationStream } from 'pino'
+import type { Config } from './config.js'
+import { RESPONSES, prepareDocumentSet, prepareJson, sendPrepared } from './documents.js'
+import { healthRoutes } from './routes/health.js'
+import { wellKnownRoutes } from './routes/well-known.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Starts the drain: /readyz answers 503 and every response closes its connection. */
+    beginDrain: () => void
+  }
+  interface FastifyContextConfig {
+    /** Probe routes: their request lines are logged at debug, not info. */
+    quiet?: boolean
+  }
+}
+
+export interface AppOptions {
+  /** Where JSON log lines go; standard output when omitted. */
+  readonly logStream?: DestinationStream
+}
+
+// The documents take no body and fit in a packet: small limits leave slow or
+// hostile clients nothing to hold on to.
+export const SERVER_LIMITS = Object.freeze({
+  bodyLimit: 1024, // bytes; a request body is read only to be refused
+  headersTimeout: 10_000, // ms to receive the request line and headers
+  requestTimeout: 10_000, // ms for the whole request
+  // Above the idle timeout of common proxies and load balancers (60 s), so that
+  // they, not we, close an idle upstream connection and never reuse a closing one.
+  keepAliveTimeout: 72_000, // ms
+  maxHeaderSize: 16_384, // bytes, Node's default: apex requests can carry large cookies
+  connectionsCheckingInterval: 1000 // ms between checks of the two timeouts above
+})
+
+const CLIENT_ERRORS: Record<string, number> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADER_OVERFLOW: 431
+}
+
+function rawErrorResponse (statusCode: number): Buffer {
+  const body = JSON.stringify({ errcode: 'M_UNRECOGNIZED', error: STATUS_CODES[statusCode] })
+  return Buffer.from(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
+}
+
+const RAW_CLIENT_ERRORS = new Map([400, 408, 431].map(status => [status, rawErrorResponse(status)]))
+
+/** Requests Node's parser refuses never reach Fastify: answer them in the same JSON shape. */
+function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  socket.end(RAW_CLIENT_ERRORS.get(CLIENT_ERRORS[error.code ?? ''] ?? 400) as Buffer)
+}
+
+/**
+ * One line per request instead of Fastify's two, and none unless LOG_REQUESTS is
+ * on: the reverse proxy in front already keeps an access log.
+ */
+class RequestLog extends LogController {
+  readonly #enabled: boolean
+
+  constructor (enabled: boolean) {
+    super({ disableRequestLogging: !enabled })
+    this.#enabled = enabled
+  }
+
+  override incomingRequest (): void {}
+
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!this.#enabled) return
+    const line = {
+      method: request.method,
+      path: request.url,
+      status: reply.statusCode,
+      responseTime: Math.round(reply.elapsedTime * 100) / 100, // ms
+      remoteAddress: request.ip,
+      err: error ?? undefined // a connection that failed mid-response
+    }
+    // Probes would drown everything else at info level.
+    if (request.routeOptions.config.quiet === true) request.log.debug(line, 'request')
+    else request.log.info(line, 'request')
+  }
+}
+
+export async function buildApp (config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const logger = pino({ level: config.logLevel, timestamp: stdTimeFunctions.isoTime }, options.logStream)
+  const app = fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new RequestLog(config.logRequests),
+    // A child logger per request only adds a request id nobody reads here: the
+    // proxy's access log identifies requests.
+    childLoggerFactory: logger => logger,
+    // Fastify's types omit the hop count that proxy-addr and Fastify accept.
+    trustProxy: config.trustProxy as boolean | string[],
+    // A request that reaches us while we close still gets its document (with
+    // Connection: close): a 503 makes a browser client stop at login.
+    return503OnClosing: false,
+    bodyLimit: SERVER_LIMITS.bodyLimit,
+    requestTimeout: SERVER_LIMITS.requestTimeout,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
+    http: {
+      headersTimeout: SERVER_LIMITS.headersTimeout,
+      maxHeaderSize: SERVER_LIMITS.maxHeaderSize,
+      connectionsCheckingInterval: SERVER_LIMITS.connectionsCheckingInterval
+    },
+    clientErrorHandler,
+    // Only a malformed URL escape reaches this (FST_ERR_BAD_URL).
+    frameworkErrors: (_badUrl, request, reply) => sendPrepared(reply, RESPONSES.badRequest)
+  })
+
+  let draining = false
+  const isDraining = () => draining
+  app.decorate('beginDrain', () => { draining = true })
+
+  // Bodies are never used: read (up to bodyLimit) and drop whatever arrives, so
+  // that any method other than GET, HEAD and OPTIONS meets its 405.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => { done(null) })
+
+  app.setNotFoundHandler((request, reply) => sendPrepared(reply, RESPONSES.notFound))
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500
+    if (status < 500) {
+      return sendPrepared(reply, prepareJson(status,
+        JSON.stringify({ errcode: status === 413 ? 'M_TOO_LARGE' : 'M_UNRECOGNIZED', error: STATUS_CODES[status] })))
+    }
+    /* c8 ignore next 2 -- no route here throws; this keeps a future bug's answer JSON and its stack in the log */
+    request.log.error({ err: error }, 'request failed')
+    return sendPrepared(reply, RESPONSES.internalError)
+  })
+
+  const documents = prepareDocumentSet(config.documents, config.cacheMaxAge)
+  await app.register(wellKnownRoutes, { documentsFor: () => documents, isDraining })
+  await app.register(healthRoutes, { isDraining })
+  await app.ready()
+  return app
+}

@@ -1,0 +1,291 @@
+// The one place that turns environment variables into settings. server.ts passes
+// the environment in, so tests never touch process.env; every problem is found in
+// one pass and reported as one line per variable, so an admin fixes all of them in
+// a single restart.
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { parseEnv } from 'node:util'
+import envSchema from 'env-schema'
+import {
+  clientExtraProblem,
+  httpsUrlProblem,
+  parseJson,
+  parseServerName,
+  serverNameWarnings,
+  supportContactsProblem
+} from './validators.js'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+// Tuwunel refuses larger well-known documents; Synapse and gomatrixserverlib stop at 50 KiB.
+export const MAX_DOCUMENT_BYTES = 12 * 1024
+
+const schema = {
+  type: 'object',
+  properties: {
+    MATRIX_SERVER: { type: 'string' },
+    MATRIX_CLIENT_BASE_URL: { type: 'string' },
+    MATRIX_IDENTITY_SERVER_BASE_URL: { type: 'string' },
+    MATRIX_CLIENT_EXTRA: { type: 'string' },
+    MATRIX_SUPPORT_CONTACTS: { type: 'string' },
+    MATRIX_SUPPORT_PAGE: { type: 'string' },
+    HOST: { type: 'string', default: '0.0.0.0' }, // every interface: the proxy reaches us from outside the container
+    PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 8080 },
+    // Synapse clamps the period to 5 min–48 h and the spec recommends at most 48 h.
+    CACHE_MAX_AGE: { type: 'integer', minimum: 300, maximum: 172800, default: 14400 }, // seconds
+    LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
+    // The reverse proxy already keeps an access log, and a line per request halves throughput.
+    LOG_REQUESTS: { type: 'boolean', default: false },
+    TRUST_PROXY: { type: 'string', default: 'false' },
+    // Long enough for a load balancer to see /readyz fail; below `docker stop`'s 10 s.
+    SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 } // milliseconds
+  }
+} as const
+
+/** A good value for every variable, quoted in each error line. */
+export const EXAMPLES: Record<keyof typeof schema.properties, string> = {
+  MATRIX_SERVER: 'matrix.example.com:443',
+  MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
+  MATRIX_IDENTITY_SERVER_BASE_URL: 'https://vector.im',
+  MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/","account":"https://auth.example.com/account"}}',
+  MATRIX_SUPPORT_CONTACTS: '[{"role":"m.role.admin","matrix_id":"@admin:example.com","email_address":"admin@example.com"}]',
+  MATRIX_SUPPORT_PAGE: 'https://example.com/support',
+  HOST: '0.0.0.0',
+  PORT: '8080',
+  CACHE_MAX_AGE: '14400',
+  LOG_LEVEL: 'info',
+  LOG_REQUESTS: 'true',
+  TRUST_PROXY: '127.0.0.1,10.0.0.0/8',
+  SHUTDOWN_DRAIN_MS: '1000'
+}
+
+type Variable = keyof typeof EXAMPLES
+
+export interface Documents {
+  /** Serialised bodies, exactly as served; a missing one is answered with 404. */
+  readonly server?: string
+  readonly client?: string
+  readonly support?: string
+}
+
+export interface Config {
+  readonly host: string
+  readonly port: number
+  readonly cacheMaxAge: number
+  readonly logLevel: LogLevel
+  readonly logRequests: boolean
+  readonly trustProxy: boolean | number | readonly string[]
+  readonly shutdownDrainMs: number
+  readonly documents: Documents
+}
+
+export interface LoadedConfig {
+  readonly config: Config
+  /** Advice to log at start-up; it does not stop the service. */
+  readonly warnings: readonly string[]
+}
+
+export class ConfigError extends Error {
+  readonly code = 'WK_ERR_CONFIG_INVALID'
+  /** One line per bad variable. */
+  readonly problems: readonly string[]
+
+  constructor (problems: readonly string[]) {
+    super(problems.join('\n'))
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>
+
+export interface LoadOptions {
+  /** A dotenv file read under the environment (the environment wins); false for none. */
+  readonly dotenvPath: string | false
+}
+
+interface RawSettings {
+  MATRIX_SERVER?: string
+  MATRIX_CLIENT_BASE_URL?: string
+  MATRIX_IDENTITY_SERVER_BASE_URL?: string
+  MATRIX_CLIENT_EXTRA?: string
+  MATRIX_SUPPORT_CONTACTS?: string
+  MATRIX_SUPPORT_PAGE?: string
+  HOST: string
+  PORT: number
+  CACHE_MAX_AGE: number
+  LOG_LEVEL: LogLevel
+  LOG_REQUESTS: boolean
+  TRUST_PROXY: string
+  SHUTDOWN_DRAIN_MS: number
+}
+
+function describe (variable: Variable, value: unknown, problem: string): string {
+  let shown = JSON.stringify(String(value))
+  if (shown.length > 120) shown = `${shown.slice(0, 119)}…"`
+  return `${variable}=${shown} ${problem} (example: ${variable}=${EXAMPLES[variable]})`
+}
+
+function readDotenv (path: string | false): Record<string, string> {
+  if (path === false) return {}
+  try {
+    return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>
+  } catch (err) {
+    // A missing file is the normal case; an unreadable one is a mistake to report.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new ConfigError([`${path} cannot be read: ${(err as Error).message}`])
+  }
+}
+
+function readEnvironment (env: Environment, options: LoadOptions): { raw: RawSettings, problems: string[] } {
+  // The environment wins over the dotenv file, as env-schema and docker --env-file do.
+  const data: Record<string, string> = {}
+  for (const [key, value] of Object.entries({ ...readDotenv(options.dotenvPath), ...env })) {
+    if (value !== undefined && key in EXAMPLES) data[key] = value
+  }
+  try {
+    return { raw: envSchema<RawSettings>({ schema, data, env: false }), problems: [] }
+  } catch (err) {
+    const errors = (err as { errors: Array<{ instancePath: string, message?: string, params: Record<string, unknown> }> }).errors
+    const problems = errors.map(error => {
+      const variable = error.instancePath.slice(1) as Variable
+      return describe(variable, data[variable], ajvProblem(error.message, error.params))
+    })
+    return { raw: undefined as never, problems }
+  }
+}
+
+function ajvProblem (message: string | undefined, params: Record<string, unknown>): string {
+  if (params.allowedValues !== undefined) return `is not one of ${(params.allowedValues as string[]).join(', ')}`
+  if (params.limit !== undefined) return `is out of range: it ${message}`
+  return `is not valid: it ${message}`
+}
+
+export function loadConfig (env: Environment, options: LoadOptions): LoadedConfig {
+  const { raw, problems } = readEnvironment(env, options)
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const warnings: string[] = []
+  const fail = (variable: Variable, problem: string): void => {
+    problems.push(describe(variable, raw[variable], problem))
+  }
+
+  const hostProblem = isIP(raw.HOST) === 0 && parseServerName(raw.HOST).value?.kind !== 'dns'
+  if (hostProblem) fail('HOST', 'is not an IP address or host name to listen on')
+
+  const trustProxy = parseTrustProxy(raw.TRUST_PROXY)
+  if (trustProxy === undefined) fail('TRUST_PROXY', 'is not true, false, a hop count or a list of addresses and CIDR ranges')
+
+  const documents = composeDocuments(raw, fail, warnings)
+  if (raw.MATRIX_SERVER === undefined && raw.MATRIX_CLIENT_BASE_URL === undefined &&
+    raw.MATRIX_SUPPORT_CONTACTS === undefined && raw.MATRIX_SUPPORT_PAGE === undefined) {
+    problems.push('MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL: there is nothing to serve ' +
+      `(example: MATRIX_SERVER=${EXAMPLES.MATRIX_SERVER})`)
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const config: Config = {
+    host: raw.HOST,
+    port: raw.PORT,
+    cacheMaxAge: raw.CACHE_MAX_AGE,
+    logLevel: raw.LOG_LEVEL,
+    logRequests: raw.LOG_REQUESTS,
+    trustProxy: Object.freeze(trustProxy) as Config['trustProxy'],
+    shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
+    documents: Object.freeze(documents)
+  }
+  return Object.freeze({ config: Object.freeze(config), warnings: Object.freeze(warnings) })
+}
+
+function parseTrustProxy (value: string): Config['trustProxy'] | undefined {
+  if (value === 'false' || value === '') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  const entries = value.split(',').map(entry => entry.trim())
+  const valid = entries.every(entry => {
+    const [address = '', prefix, extra] = entry.split('/')
+    const family = isIP(address)
+    if (family === 0 || extra !== undefined) return false
+    if (prefix === undefined) return true
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
+  })
+  return valid ? entries : undefined
+}
+
+type Fail = (variable: Variable, problem: string) => void
+
+function composeDocuments (raw: RawSettings, fail: Fail, warnings: string[]): Documents {
+  const documents: { server?: string, client?: string, support?: string } = {}
+
+  if (raw.MATRIX_SERVER !== undefined) {
+    const parsed = parseServerName(raw.MATRIX_SERVER)
+    if (parsed.problem !== undefined) {
+      fail('MATRIX_SERVER', parsed.problem)
+    } else {
+      warnings.push(...serverNameWarnings(raw.MATRIX_SERVER, parsed.value).map(text => `MATRIX_SERVER: ${text}`))
+      documents.server = JSON.stringify({ 'm.server': raw.MATRIX_SERVER })
+    }
+  }
+
+  const client = composeClient(raw, fail)
+  if (client !== undefined) documents.client = checkSize(client, 'MATRIX_CLIENT_EXTRA', fail)
+
+  const support = composeSupport(raw, fail)
+  if (support !== undefined) documents.support = checkSize(support, 'MATRIX_SUPPORT_CONTACTS', fail)
+
+  return documents
+}
+
+function checkSize (json: string, variable: Variable, fail: Fail): string | undefined {
+  const bytes = Buffer.byteLength(json)
+  if (bytes <= MAX_DOCUMENT_BYTES) return json
+  fail(variable, `makes a document of ${bytes} bytes: keep it under ${MAX_DOCUMENT_BYTES} (12 KiB), the most some homeservers read`)
+  return undefined
+}
+
+function checkedUrl (raw: RawSettings, variable: Variable & `${string}_URL` | 'MATRIX_SUPPORT_PAGE', fail: Fail): string | undefined {
+  const value = raw[variable]
+  if (value === undefined) return undefined
+  const problem = httpsUrlProblem(value)
+  if (problem === undefined) return value
+  fail(variable, problem)
+  return undefined
+}
+
+function checkedJson (raw: RawSettings, variable: 'MATRIX_CLIENT_EXTRA' | 'MATRIX_SUPPORT_CONTACTS',
+  check: (value: unknown) => string | undefined, fail: Fail): unknown {
+  const text = raw[variable]
+  if (text === undefined) return undefined
+  const parsed = parseJson(text)
+  const problem = parsed.problem ?? check(parsed.value)
+  if (problem === undefined) return parsed.value
+  fail(variable, problem)
+  return undefined
+}
+
+function composeClient (raw: RawSettings, fail: Fail): string | undefined {
+  const baseUrl = checkedUrl(raw, 'MATRIX_CLIENT_BASE_URL', fail)
+  const identityServer = checkedUrl(raw, 'MATRIX_IDENTITY_SERVER_BASE_URL', fail)
+  const extra = checkedJson(raw, 'MATRIX_CLIENT_EXTRA', clientExtraProblem, fail) as Record<string, unknown> | undefined
+  if (raw.MATRIX_CLIENT_BASE_URL === undefined) {
+    for (const variable of ['MATRIX_IDENTITY_SERVER_BASE_URL', 'MATRIX_CLIENT_EXTRA'] as const) {
+      if (raw[variable] !== undefined) fail(variable, 'needs MATRIX_CLIENT_BASE_URL, the homeserver the client document points to')
+    }
+    return undefined
+  }
+  if (baseUrl === undefined) return undefined
+  const document: Record<string, unknown> = { 'm.homeserver': { base_url: baseUrl } }
+  if (identityServer !== undefined) document['m.identity_server'] = { base_url: identityServer }
+  return JSON.stringify({ ...document, ...extra })
+}
+
+function composeSupport (raw: RawSettings, fail: Fail): string | undefined {
+  const contacts = checkedJson(raw, 'MATRIX_SUPPORT_CONTACTS', supportContactsProblem, fail)
+  const supportPage = checkedUrl(raw, 'MATRIX_SUPPORT_PAGE', fail)
+  if (contacts === undefined && supportPage === undefined) return undefined
+  const document: Record<string, unknown> = {}
+  if (contacts !== undefined) document.contacts = contacts
+  if (supportPage !== undefined) document.support_page = supportPage
+  return JSON.stringify(document)
+}

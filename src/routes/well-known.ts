@@ -1,0 +1,50 @@
+// The three delegation documents share one route: the handler only picks a
+// prepared response, so a request does no JSON, hashing or header work.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  DOCUMENT_NAMES,
+  RESPONSES,
+  matchesIfNoneMatch,
+  sendPrepared,
+  type DocumentSet,
+  type PreparedResponse
+} from '../documents.js'
+
+export interface WellKnownOptions {
+  /** The documents for the server name a request is for; undefined when none are. */
+  readonly documentsFor: (request: FastifyRequest) => DocumentSet | undefined
+  readonly isDraining: () => boolean
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownOptions): Promise<void> {
+  const { documentsFor, isDraining } = options
+
+  function send (reply: FastifyReply, response: PreparedResponse): FastifyReply {
+    // During the drain window every answer closes its connection, so keep-alive
+    // clients reconnect to a replica that is staying instead of racing our close.
+    return sendPrepared(reply, response, isDraining())
+  }
+
+  for (const name of DOCUMENT_NAMES) {
+    const url = `/.well-known/matrix/${name}`
+    app.get(url, (request, reply) => {
+      const document = documentsFor(request)?.[name]
+      if (document === undefined) return send(reply, RESPONSES.notConfigured[name])
+      const ifNoneMatch = request.headers['if-none-match']
+      if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, document.etag)) {
+        return send(reply, document.notModified)
+      }
+      return send(reply, document.ok)
+    })
+    app.route({
+      method: app.supportedMethods.filter(method => !SAFE_METHODS.has(method)),
+      url,
+      handler: (request, reply) => send(reply, RESPONSES.methodNotAllowed)
+    })
+  }
+
+  // Matrix spec, "Web Browser Clients": answer the preflight without running endpoint logic.
+  app.options('/.well-known/matrix/*', (request, reply) => send(reply, RESPONSES.preflight))
+}

@@ -1,0 +1,59 @@
+// The production entry point, and the only module that touches the process:
+// it reads the environment, listens, handles signals and sets the exit code.
+import { setTimeout as sleep } from 'node:timers/promises'
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type LoadedConfig } from './config.js'
+import { probeHealth } from './healthcheck.js'
+
+const EXIT_CONFIG = 78 // EX_CONFIG from sysexits.h: systemd and supervisors show it as a configuration error
+const HEALTHCHECK_TIMEOUT_MS = 3000 // below Docker's default 30 s health-check timeout
+// Time for requests already in flight to finish after the drain window.
+const CLOSE_GRACE_MS = 5000
+
+function readConfig (): LoadedConfig | undefined {
+  try {
+    return loadConfig(process.env, { dotenvPath: '.env' })
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    for (const problem of err.problems) process.stderr.write(`matrix-well-known: invalid configuration: ${problem}\n`)
+    process.exitCode = EXIT_CONFIG
+    return undefined
+  }
+}
+
+async function serve (loaded: LoadedConfig): Promise<void> {
+  const { config, warnings } = loaded
+  const app = await buildApp(config)
+  for (const warning of warnings) app.log.warn(warning)
+
+  closeWithGrace({
+    delay: config.shutdownDrainMs + CLOSE_GRACE_MS,
+    logger: { error: (message: unknown) => app.log.error(message) }
+  }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'unexpected error, shutting down')
+    else app.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
+    app.beginDrain()
+    await sleep(config.shutdownDrainMs)
+    await app.close()
+    app.log.info('stopped')
+  })
+
+  try {
+    const address = await app.listen({ host: config.host, port: config.port })
+    app.log.info({ address, documents: config.documents, cacheMaxAge: config.cacheMaxAge }, 'serving')
+  } catch (err) {
+    app.log.error({ err }, `cannot listen on ${config.host}:${config.port}`)
+    process.exit(1)
+  }
+}
+
+const loaded = readConfig()
+if (loaded !== undefined) {
+  if (process.argv.includes('--healthcheck')) {
+    const healthy = await probeHealth(loaded.config.host, loaded.config.port, HEALTHCHECK_TIMEOUT_MS)
+    process.exitCode = healthy ? 0 : 1
+  } else {
+    await serve(loaded)
+  }
+}
