@@ -1,7 +1,8 @@
 // buildApp turns a validated Config into a ready Fastify instance. It does no I/O
 // of its own (no listening, no env, no signals), so tests build the real app.
 import { STATUS_CODES } from 'node:http'
-import type { Socket } from 'node:net'
+import { Server as NetServer, type Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { pino, stdTimeFunctions, type DestinationStream } from 'pino'
 import type { Config } from './config.js'
@@ -13,6 +14,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Starts the drain: /readyz answers 503 and every response closes its connection. */
     beginDrain: () => void
+    /** Drains for drainMs, stops listening, lets open connections finish, then closes the app. */
+    drainAndClose: (drainMs: number) => Promise<void>
   }
   interface FastifyContextConfig {
     /** Probe routes: their request lines are logged at debug, not info. */
@@ -35,7 +38,10 @@ export const SERVER_LIMITS = Object.freeze({
   // they, not we, close an idle upstream connection and never reuse a closing one.
   keepAliveTimeout: 72_000, // ms
   maxHeaderSize: 16_384, // bytes, Node's default: apex requests can carry large cookies
-  connectionsCheckingInterval: 1000 // ms between checks of the two timeouts above
+  connectionsCheckingInterval: 1000, // ms between checks of the two timeouts above
+  // After the listener closes: time for requests already on their way over open
+  // connections to arrive and be answered, before idle connections are closed.
+  closeLingerMs: 1000
 })
 
 const CLIENT_ERRORS: Record<string, number> = {
@@ -53,11 +59,12 @@ const RAW_CLIENT_ERRORS = new Map([400, 408, 431].map(status => [status, rawErro
 
 /** Requests Node's parser refuses never reach Fastify: answer them in the same JSON shape. */
 function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // A client that reset or left has nothing left to read.
+  if (!socket.writable) {
     socket.destroy()
     return
   }
-  socket.end(RAW_CLIENT_ERRORS.get(CLIENT_ERRORS[error.code ?? ''] ?? 400) as Buffer)
+  socket.end(RAW_CLIENT_ERRORS.get(CLIENT_ERRORS[String(error.code)] ?? 400) as Buffer)
 }
 
 /**
@@ -119,6 +126,20 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   let draining = false
   const isDraining = () => draining
   app.decorate('beginDrain', () => { draining = true })
+  app.decorate('drainAndClose', async (drainMs: number) => {
+    draining = true
+    await sleep(drainMs)
+    // http.Server#close (Node >= 19) also closes every connection that is idle
+    // at that instant, including ones accepted a moment ago whose request is still
+    // in flight: their clients see a reset. Stop accepting at the net level
+    // instead; each connection then closes after its answer (we are draining),
+    // and only what is still idle after the linger is closed for it.
+    const stopped = new Promise(resolve => NetServer.prototype.close.call(app.server, resolve))
+    const linger = setTimeout(() => app.server.closeIdleConnections(), SERVER_LIMITS.closeLingerMs)
+    await stopped
+    clearTimeout(linger)
+    await app.close()
+  })
 
   // Bodies are never used: read (up to bodyLimit) and drop whatever arrives, so
   // that any method other than GET, HEAD and OPTIONS meets its 405.

@@ -1,0 +1,94 @@
+import { once } from 'node:events'
+import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
+import { LogLines, SERVER_ONLY, build } from './helper.js'
+
+t.test('LOG_REQUESTS=true logs one line per request with what an admin needs', async t => {
+  const logs = new LogLines()
+  const app = await build(t, { ...SERVER_ONLY, LOG_REQUESTS: 'true' }, logs)
+  await app.inject({ url: '/.well-known/matrix/server?x=1', remoteAddress: '192.0.2.7' })
+  await app.inject('/nowhere')
+  const requests = logs.lines.filter(line => line.msg === 'request')
+  t.equal(requests.length, 2, 'one line each, not two')
+  t.match(requests[0], {
+    level: 30,
+    method: 'GET',
+    path: '/.well-known/matrix/server?x=1',
+    status: 200,
+    responseTime: Number,
+    remoteAddress: '192.0.2.7'
+  })
+  t.notOk('reqId' in requests[0]!)
+  t.match(requests[1], { path: '/nowhere', status: 404 })
+  t.match(requests[0]!.time, /^\d{4}-\d\d-\d\dT/, 'ISO timestamps')
+})
+
+t.test('probes are logged at debug only', async t => {
+  const info = new LogLines()
+  const infoApp = await build(t, { ...SERVER_ONLY, LOG_REQUESTS: 'true' }, info)
+  await infoApp.inject('/healthz')
+  await infoApp.inject('/readyz')
+  t.same(info.lines.filter(line => line.msg === 'request'), [])
+
+  const debug = new LogLines()
+  const debugApp = await build(t, { ...SERVER_ONLY, LOG_REQUESTS: 'true', LOG_LEVEL: 'debug' }, debug)
+  await debugApp.inject('/healthz')
+  t.match(debug.lines.filter(line => line.msg === 'request'), [{ level: 20, path: '/healthz', status: 200 }])
+})
+
+t.test('requests are not logged by default', async t => {
+  const logs = new LogLines()
+  const app = await build(t, { ...SERVER_ONLY, LOG_LEVEL: 'trace' }, logs)
+  await app.inject('/.well-known/matrix/server')
+  await app.inject('/nowhere')
+  t.same(logs.lines.filter(line => line.msg === 'request' || line.msg === 'incoming request' || line.msg === 'request completed'), [])
+})
+
+t.test('TRUST_PROXY decides which client address is logged', async t => {
+  const forwarded = { 'x-forwarded-for': '203.0.113.9' }
+  const trusting = new LogLines()
+  const trustingApp = await build(t, { ...SERVER_ONLY, LOG_REQUESTS: 'true', TRUST_PROXY: '127.0.0.1' }, trusting)
+  await trustingApp.inject({ url: '/.well-known/matrix/server', headers: forwarded, remoteAddress: '127.0.0.1' })
+  t.match(trusting.lines.find(line => line.msg === 'request'), { remoteAddress: '203.0.113.9' })
+
+  const wary = new LogLines()
+  const waryApp = await build(t, { ...SERVER_ONLY, LOG_REQUESTS: 'true' }, wary)
+  await waryApp.inject({ url: '/.well-known/matrix/server', headers: forwarded, remoteAddress: '127.0.0.1' })
+  t.match(wary.lines.find(line => line.msg === 'request'), { remoteAddress: '127.0.0.1' })
+})
+
+async function listening (t: Test) {
+  const app = await build(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  return (app.server.address() as AddressInfo).port
+}
+
+async function exchange (port: number, request: string | Buffer): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  socket.write(request)
+  const chunks: Buffer[] = []
+  for await (const chunk of socket) chunks.push(chunk)
+  return Buffer.concat(chunks).toString()
+}
+
+t.test('requests Node cannot parse get a JSON 4xx and the server keeps serving', async t => {
+  const port = await listening(t)
+  const garbage = await exchange(port, 'this is not HTTP\r\n\r\n')
+  t.match(garbage, /^HTTP\/1\.1 400 Bad Request\r\nContent-Type: application\/json\r\n.*Connection: close\r\n\r\n\{"errcode":"M_UNRECOGNIZED","error":"Bad Request"\}$/s)
+
+  const huge = await exchange(port, `GET /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nCookie: ${'a'.repeat(20_000)}\r\n\r\n`)
+  t.match(huge, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n.*\{"errcode":"M_UNRECOGNIZED","error":"Request Header Fields Too Large"\}$/s)
+
+  // A client that resets mid-request leaves nothing to answer.
+  const reset = connect(port, '127.0.0.1')
+  await once(reset, 'connect')
+  reset.write('GET /.well-known/matrix/server HTTP/1.1\r\nHost:')
+  await sleep(20)
+  reset.resetAndDestroy()
+  await sleep(20)
+
+  const fine = await exchange(port, 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  t.match(fine, /^HTTP\/1\.1 200 OK\r\n.*\{"m.server":"matrix.example.com:443"\}$/s)
+})

@@ -1,0 +1,180 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { ConfigError, EXAMPLES, MAX_DOCUMENT_BYTES, loadConfig, type Environment } from '../src/config.js'
+import { EVERYTHING, SERVER_ONLY } from './helper.js'
+
+const load = (env: Environment) => loadConfig(env, { dotenvPath: false })
+
+function problemsOf (env: Environment, dotenvPath: string | false = false): readonly string[] {
+  try {
+    loadConfig(env, { dotenvPath })
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`)
+}
+
+t.test('applies the documented defaults', async t => {
+  const { config, warnings } = load(SERVER_ONLY)
+  t.same(config, {
+    host: '0.0.0.0',
+    port: 8080,
+    cacheMaxAge: 14400,
+    logLevel: 'info',
+    logRequests: false,
+    trustProxy: false,
+    shutdownDrainMs: 1000,
+    documents: { server: '{"m.server":"matrix.example.com:443"}' }
+  })
+  t.same(warnings, [])
+  t.ok(Object.isFrozen(config) && Object.isFrozen(config.documents), 'the config cannot change after start-up')
+})
+
+t.test('reads every setting', async t => {
+  const { config } = load({
+    ...EVERYTHING,
+    HOST: '::',
+    PORT: '9000',
+    CACHE_MAX_AGE: '300',
+    LOG_LEVEL: 'debug',
+    LOG_REQUESTS: 'true',
+    TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1/128',
+    SHUTDOWN_DRAIN_MS: '0',
+    UNRELATED: 'ignored'
+  })
+  t.equal(config.host, '::')
+  t.equal(config.port, 9000)
+  t.equal(config.cacheMaxAge, 300)
+  t.equal(config.logLevel, 'debug')
+  t.equal(config.logRequests, true)
+  t.same(config.trustProxy, ['127.0.0.1', '10.0.0.0/8', '::1/128'])
+  t.equal(config.shutdownDrainMs, 0)
+  t.same(config.documents, {
+    server: '{"m.server":"matrix.example.com:443"}',
+    client: '{"m.homeserver":{"base_url":"https://matrix.example.com"},"m.identity_server":{"base_url":"https://id.example.com"},' +
+      '"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"}}',
+    support: '{"contacts":[{"role":"m.role.admin","matrix_id":"@admin:example.com"}],"support_page":"https://example.com/support"}'
+  })
+})
+
+t.test('TRUST_PROXY takes true, false, a hop count or addresses', async t => {
+  const trust = (value: string) => load({ ...SERVER_ONLY, TRUST_PROXY: value }).config.trustProxy
+  t.equal(trust('true'), true)
+  t.equal(trust('false'), false)
+  t.equal(trust(''), false)
+  t.equal(trust('2'), 2)
+  t.same(trust('192.168.0.0/16'), ['192.168.0.0/16'])
+  for (const bad of ['yes', '10.0.0.0/33', '::/129', 'proxy.example.com', '10.0.0.1/8/1', '10.0.0.0/x']) {
+    t.match(problemsOf({ ...SERVER_ONLY, TRUST_PROXY: bad }), [/^TRUST_PROXY=".*" is not true, false, a hop count/], bad)
+  }
+})
+
+t.test('HOST takes an address or a host name', async t => {
+  t.equal(load({ ...SERVER_ONLY, HOST: 'localhost' }).config.host, 'localhost')
+  t.equal(load({ ...SERVER_ONLY, HOST: '127.0.0.1' }).config.host, '127.0.0.1')
+  for (const bad of ['', 'http://0.0.0.0', '[::]', '0.0.0.0:80']) {
+    t.match(problemsOf({ ...SERVER_ONLY, HOST: bad }), [/^HOST=".*" is not an IP address or host name/], bad)
+  }
+})
+
+t.test('one line per bad variable: its name, the bad value and a good example', async t => {
+  const cases: Array<[Environment, RegExp]> = [
+    [{ MATRIX_SERVER: 'https://matrix.example.com' },
+      /^MATRIX_SERVER="https:\/\/matrix.example.com" has a scheme: remove "https:\/\/" \(example: MATRIX_SERVER=matrix.example.com:443\)$/],
+    [{ MATRIX_SERVER: '' }, /^MATRIX_SERVER="" is empty \(example: /],
+    [{ ...SERVER_ONLY, PORT: '0' }, /^PORT="0" is out of range: it must be >= 1 \(example: PORT=8080\)$/],
+    [{ ...SERVER_ONLY, PORT: '65536' }, /^PORT="65536" is out of range: it must be <= 65535/],
+    [{ ...SERVER_ONLY, PORT: 'http' }, /^PORT="http" is not valid: it must be integer \(example: PORT=8080\)$/],
+    [{ ...SERVER_ONLY, CACHE_MAX_AGE: '60' }, /^CACHE_MAX_AGE="60" is out of range: it must be >= 300 \(example: CACHE_MAX_AGE=14400\)$/],
+    [{ ...SERVER_ONLY, CACHE_MAX_AGE: '172801' }, /^CACHE_MAX_AGE="172801" is out of range: it must be <= 172800/],
+    [{ ...SERVER_ONLY, LOG_LEVEL: 'verbose' }, /^LOG_LEVEL="verbose" is not one of fatal, error, warn, info, debug, trace, silent/],
+    [{ ...SERVER_ONLY, LOG_REQUESTS: 'sometimes' }, /^LOG_REQUESTS="sometimes" is not valid: it must be boolean/],
+    [{ ...SERVER_ONLY, SHUTDOWN_DRAIN_MS: '60001' }, /^SHUTDOWN_DRAIN_MS="60001" is out of range/],
+    [{ MATRIX_CLIENT_BASE_URL: 'http://matrix.example.com' }, /^MATRIX_CLIENT_BASE_URL="http:\/\/matrix.example.com" uses http:\/\//],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_IDENTITY_SERVER_BASE_URL: 'vector.im' },
+      /^MATRIX_IDENTITY_SERVER_BASE_URL="vector.im" is not an absolute URL/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: '{"a.b":1,}' },
+      /^MATRIX_CLIENT_EXTRA="{\\"a.b\\":1,}" is not valid JSON: .*position 9.* \(example: MATRIX_CLIENT_EXTRA={"org.matrix.msc2965/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: '[1]' }, /^MATRIX_CLIENT_EXTRA="\[1\]" is not a JSON object/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: '{"m.homeserver":{"base_url":"https://evil.example"}}' },
+      /^MATRIX_CLIENT_EXTRA=.* redefines "m.homeserver"/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: '{"theme":"dark"}' }, /not namespaced/],
+    [{ MATRIX_SUPPORT_CONTACTS: '[{"role":"m.role.admin"}]' }, /^MATRIX_SUPPORT_CONTACTS=.* contact 1 with neither "matrix_id" nor "email_address" \(example: /],
+    [{ MATRIX_SUPPORT_CONTACTS: '{"role":"m.role.admin"' }, /^MATRIX_SUPPORT_CONTACTS=.* is not valid JSON/],
+    [{ MATRIX_SUPPORT_PAGE: 'example.com/support' }, /^MATRIX_SUPPORT_PAGE="example.com\/support" is not an absolute URL/],
+    [{ ...SERVER_ONLY, MATRIX_IDENTITY_SERVER_BASE_URL: 'https://vector.im' },
+      /^MATRIX_IDENTITY_SERVER_BASE_URL="https:\/\/vector.im" needs MATRIX_CLIENT_BASE_URL/],
+    [{ ...SERVER_ONLY, MATRIX_CLIENT_EXTRA: '{"a.b":1}' }, /^MATRIX_CLIENT_EXTRA=.* needs MATRIX_CLIENT_BASE_URL/],
+    [{}, /^MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL: there is nothing to serve \(example: MATRIX_SERVER=matrix.example.com:443\)$/]
+  ]
+  for (const [env, line] of cases) {
+    const problems = problemsOf(env)
+    t.equal(problems.length, 1, `exactly one line for ${JSON.stringify(env)}`)
+    t.match(problems[0], line)
+    t.notMatch(problems[0], /\n/, 'the line is one line')
+  }
+})
+
+t.test('reports every bad variable at once', async t => {
+  const problems = problemsOf({ MATRIX_SERVER: 'a_b', PORT: '0', CACHE_MAX_AGE: '1', MATRIX_SUPPORT_PAGE: 'x' })
+  t.match(problems, [/^PORT=/, /^CACHE_MAX_AGE=/])
+  const later = problemsOf({ MATRIX_SERVER: 'a_b', MATRIX_SUPPORT_PAGE: 'x', TRUST_PROXY: 'x' })
+  t.match(later, [/^TRUST_PROXY=/, /^MATRIX_SERVER=/, /^MATRIX_SUPPORT_PAGE=/])
+})
+
+t.test('shortens a long bad value and keeps it on one line', async t => {
+  const [line] = problemsOf({ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: `{\n"x": "${'y'.repeat(300)}"}` })
+  t.match(line, /^MATRIX_CLIENT_EXTRA="{\\n\\"x\\": \\"y+…" is not namespaced|^MATRIX_CLIENT_EXTRA="{\\n\\"x\\": \\"y+…" has the key "x"/)
+  t.ok(line!.length < 400)
+})
+
+t.test('each document is refused above 12 KiB', async t => {
+  const base = { MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com' }
+  const filler = (size: number) => JSON.stringify({ 'org.example.filler': 'x'.repeat(size) })
+  const overhead = '{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.example.filler":""}'.length
+  t.ok(load({ ...base, MATRIX_CLIENT_EXTRA: filler(MAX_DOCUMENT_BYTES - overhead) }).config.documents.client)
+  t.match(problemsOf({ ...base, MATRIX_CLIENT_EXTRA: filler(MAX_DOCUMENT_BYTES - overhead + 1) }),
+    [/^MATRIX_CLIENT_EXTRA=.* makes a document of 12289 bytes: keep it under 12288/])
+  const contacts = JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ role: 'm.role.admin', email_address: `admin${i}@example.com` })))
+  t.match(problemsOf({ MATRIX_SUPPORT_CONTACTS: contacts }), [/^MATRIX_SUPPORT_CONTACTS=.* makes a document of \d+ bytes/])
+})
+
+t.test('MATRIX_SERVER is optional once another document is configured', async t => {
+  t.same(load({ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com' }).config.documents,
+    { client: '{"m.homeserver":{"base_url":"https://matrix.example.com"}}' })
+  t.same(load({ MATRIX_SUPPORT_PAGE: 'https://example.com/help' }).config.documents, { support: '{"support_page":"https://example.com/help"}' })
+})
+
+t.test('warns, without failing, about a missing port and upper case', async t => {
+  const { warnings, config } = load({ MATRIX_SERVER: 'Matrix.example.com' })
+  t.equal(config.documents.server, '{"m.server":"Matrix.example.com"}', 'the value is served as given')
+  t.match(warnings, [/^MATRIX_SERVER: "Matrix.example.com" has no port/, /^MATRIX_SERVER: .* upper-case/])
+})
+
+t.test('every example in the error lines is itself accepted', async t => {
+  const env = Object.fromEntries(Object.entries(EXAMPLES))
+  t.doesNotThrow(() => load(env))
+})
+
+t.test('reads a .env file under the environment', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-config-'))
+  const file = join(dir, '.env')
+  writeFileSync(file, '# comment\nMATRIX_SERVER=from-file.example.com:443\nPORT=9001\nCACHE_MAX_AGE=600\n')
+  const { config } = loadConfig({ PORT: '9002' }, { dotenvPath: file })
+  t.equal(config.documents.server, '{"m.server":"from-file.example.com:443"}', 'the file fills in what the environment lacks')
+  t.equal(config.port, 9002, 'the environment wins')
+  t.equal(config.cacheMaxAge, 600)
+
+  writeFileSync(file, 'PORT=70000\n')
+  t.match(problemsOf(SERVER_ONLY, file), [/^PORT="70000" is out of range/], 'a bad value in the file is named too')
+
+  t.equal(loadConfig(SERVER_ONLY, { dotenvPath: join(dir, 'missing.env') }).config.port, 8080, 'a missing file is fine')
+
+  // Even root cannot read a directory as a file.
+  const unreadable = join(dir, 'dir.env')
+  mkdirSync(unreadable)
+  t.match(problemsOf(SERVER_ONLY, unreadable), [/dir\.env cannot be read: EISDIR/])
+})

@@ -1,0 +1,214 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
+import { freePort, run, start } from './process-helper.js'
+
+const SERVER = { MATRIX_SERVER: 'matrix.example.com:443' }
+
+t.test('serves the document over a real socket and logs what it serves', async t => {
+  const server = await start(t, SERVER)
+  const response = await fetch(`${server.url}/.well-known/matrix/server`)
+  t.equal(response.status, 200)
+  t.equal(await response.text(), '{"m.server":"matrix.example.com:443"}')
+  t.equal(response.headers.get('access-control-allow-origin'), '*')
+  t.equal(response.headers.get('cache-control'), 'public, max-age=14400')
+  t.equal(response.headers.get('content-type'), 'application/json')
+  t.match(server.logs.find(line => line.msg === 'serving'), {
+    level: 30,
+    address: server.url,
+    documents: { server: '{"m.server":"matrix.example.com:443"}' },
+    cacheMaxAge: 14400
+  })
+  server.child.kill('SIGTERM')
+  t.same(await server.exited, { code: 0, signal: null })
+  t.equal(server.stderr(), '', 'nothing on stderr')
+})
+
+t.test('logs advice about the configuration as warnings', async t => {
+  const server = await start(t, { MATRIX_SERVER: 'Matrix.example.com' })
+  t.match(server.logs.filter(line => line.level === 40), [
+    { msg: /^MATRIX_SERVER: "Matrix.example.com" has no port/ },
+    { msg: /upper-case/ }
+  ])
+})
+
+t.test('reads .env from the working directory, under the environment', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-dotenv-'))
+  writeFileSync(join(dir, '.env'), 'MATRIX_SERVER=from-dotenv.example.com:443\nCACHE_MAX_AGE=600\n')
+  const server = await start(t, { CACHE_MAX_AGE: '900' }, dir)
+  const response = await fetch(`${server.url}/.well-known/matrix/server`)
+  t.equal(await response.text(), '{"m.server":"from-dotenv.example.com:443"}')
+  t.equal(response.headers.get('cache-control'), 'public, max-age=900')
+})
+
+t.test('a bad variable stops start-up with one line and exit code 78', async t => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ MATRIX_SERVER: 'https://matrix.example.com' },
+      /^matrix-well-known: invalid configuration: MATRIX_SERVER="https:\/\/matrix.example.com" has a scheme: remove "https:\/\/" \(example: MATRIX_SERVER=matrix.example.com:443\)\n$/],
+    [{ ...SERVER, PORT: '99999' }, /^matrix-well-known: invalid configuration: PORT="99999" is out of range: it must be <= 65535 \(example: PORT=8080\)\n$/],
+    [{}, /^matrix-well-known: invalid configuration: MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL/]
+  ]
+  for (const [env, line] of cases) {
+    const server = run(env)
+    t.same(await server.exited, { code: 78, signal: null }, JSON.stringify(env))
+    t.match(server.stderr(), line)
+    t.notMatch(server.stderr(), /\n\s+at /, 'no stack trace')
+    t.same(server.logs, [], 'never started')
+  }
+})
+
+t.test('a port in use is reported in one JSON line and exit code 1', async t => {
+  const first = await start(t, SERVER)
+  const second = run({ ...SERVER, PORT: String(first.port) })
+  t.same(await second.exited, { code: 1, signal: null })
+  t.match(second.logs.at(-1), { level: 50, msg: `cannot listen on 127.0.0.1:${first.port}`, err: { code: 'EADDRINUSE' } })
+})
+
+t.test('--healthcheck exits 0 when /healthz answers and 1 when it does not', async t => {
+  const server = await start(t, SERVER)
+  const healthy = run({ ...SERVER, PORT: String(server.port) }, ['--healthcheck'])
+  t.same(await healthy.exited, { code: 0, signal: null })
+  const nobody = run({ ...SERVER, PORT: String(await freePort()) }, ['--healthcheck'])
+  t.same(await nobody.exited, { code: 1, signal: null })
+  const misconfigured = run({ PORT: String(server.port) }, ['--healthcheck'])
+  t.equal((await misconfigured.exited).code, 78)
+})
+
+interface Outcome { status: number, body: string, connection?: string }
+
+/** A GET over a keep-alive agent; rejects with the socket error and whether the socket was reused. */
+function get (agent: Agent, url: string): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, response => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', chunk => { body += chunk })
+      response.on('end', () => resolve({ status: response.statusCode!, body, connection: response.headers.connection }))
+      response.on('error', reject)
+    })
+    req.on('error', err => reject(Object.assign(err, { reused: req.reusedSocket })))
+    req.end()
+  })
+}
+
+const BODY = '{"m.server":"matrix.example.com:443"}'
+
+/**
+ * Keeps `connections` keep-alive clients busy until the server refuses them (or,
+ * when `followReadiness` is set, until /readyz fails, as a load balancer does),
+ * then reports what every request came to.
+ */
+async function loadThroughShutdown (t: Test, connections: number, followReadiness: boolean) {
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '500', LOG_REQUESTS: 'true' })
+  const document = `${server.url}/.well-known/matrix/server`
+  const agent = new Agent({ keepAlive: true, maxSockets: connections })
+  const counts = { ok: 0, okAfterSignal: 0, refused: 0, resetFresh: 0, failed: [] as string[] }
+  let signalled = false
+  let removedFromPool = false
+
+  const stillRouted = () => !(followReadiness && removedFromPool)
+  async function client () {
+    while (stillRouted()) {
+      try {
+        const { status, body } = await get(agent, document)
+        if (status === 200 && body === BODY) {
+          counts.ok++
+          if (signalled) counts.okAfterSignal++
+        } else {
+          counts.failed.push(`${status} ${body}`)
+        }
+      } catch (err) {
+        const { code, reused } = err as NodeJS.ErrnoException & { reused: boolean }
+        // The listener has closed: refused before anything was sent.
+        if (code === 'ECONNREFUSED') { counts.refused++; return }
+        // A connection still in the kernel's accept queue when the listener
+        // closed: the server never read what was sent on it.
+        if (code === 'ECONNRESET' && !reused) { counts.resetFresh++; continue }
+        counts.failed.push(`${code} on a ${reused ? 'reused' : 'new'} connection`)
+      }
+    }
+  }
+
+  async function loadBalancer () {
+    const probe = new Agent()
+    while (!removedFromPool) {
+      await sleep(100)
+      removedFromPool = (await get(probe, `${server.url}/readyz`)).status === 503
+    }
+    probe.destroy()
+  }
+
+  const clients = Array.from({ length: connections }, client)
+  const balancer = followReadiness ? loadBalancer() : undefined
+  await sleep(500)
+  signalled = true
+  server.child.kill('SIGTERM')
+  await Promise.all([...clients, balancer])
+  const exit = await server.exited
+  agent.destroy()
+  const answeredByServer = server.logs.filter(line => line.msg === 'request' && line.path === '/.well-known/matrix/server').length
+  return { exit, counts, answeredByServer, server }
+}
+
+t.test('SIGTERM behind a load balancer that follows /readyz: every request answered, exit 0', async t => {
+  const { exit, counts, answeredByServer, server } = await loadThroughShutdown(t, 32, true)
+  t.comment(`drain behind a balancer: ${JSON.stringify(counts)}`)
+  t.same(exit, { code: 0, signal: null }, 'exit code 0')
+  t.same(counts.failed, [], 'no error status, truncated answer or reset')
+  t.equal(counts.resetFresh, 0, 'no reset at all')
+  t.ok(counts.okAfterSignal > 0, 'requests kept being answered during the drain window')
+  t.equal(answeredByServer, counts.ok, 'every request the server answered arrived complete')
+  t.match(server.logs.filter(line => line.msg === 'shutting down' || line.msg === 'stopped'),
+    [{ msg: 'shutting down', signal: 'SIGTERM', drainMs: 500 }, { msg: 'stopped' }])
+})
+
+t.test('SIGTERM under clients that ignore readiness: answered or refused, never cut off', async t => {
+  const { exit, counts, answeredByServer } = await loadThroughShutdown(t, 32, false)
+  t.comment(`drain under blind clients: ${JSON.stringify(counts)}`)
+  t.same(exit, { code: 0, signal: null }, 'exit code 0')
+  t.same(counts.failed, [], 'no error status, truncated answer, or reset of a connection in use')
+  t.ok(counts.refused > 0, 'clients were refused once the listener closed')
+  t.equal(answeredByServer, counts.ok, 'every request the server read was answered in full')
+})
+
+t.test('while draining, /readyz fails and documents close their connection', async t => {
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '2000' })
+  const agent = new Agent({ keepAlive: true })
+  t.equal((await get(agent, `${server.url}/readyz`)).status, 200)
+  server.child.kill('SIGTERM')
+  await sleep(200)
+  t.equal((await get(agent, `${server.url}/readyz`)).status, 503)
+  const during = await get(agent, `${server.url}/.well-known/matrix/server`)
+  t.equal(during.status, 200)
+  t.equal(during.body, BODY)
+  t.equal(during.connection, 'close')
+  agent.destroy()
+  t.same(await server.exited, { code: 0, signal: null })
+})
+
+t.test('a second signal exits at once', async t => {
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '30000' })
+  const started = Date.now()
+  server.child.kill('SIGTERM')
+  await sleep(200)
+  server.child.kill('SIGINT')
+  const exit = await server.exited
+  t.equal(exit.code, 1)
+  t.ok(Date.now() - started < 5000, 'without waiting for the drain window')
+  t.match(server.logs.at(-1), { level: 50, msg: 'second SIGINT, exiting' })
+})
+
+t.test('an unexpected error is logged as one JSON line, then the server drains and exits 1', async t => {
+  const fixture = new URL('./fixtures/throw-later.mjs', import.meta.url).href
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '0', THROW_AFTER_MS: '300' }, undefined, [`--import=${fixture}`])
+  const exit = await server.exited
+  t.same(exit, { code: 1, signal: null })
+  t.match(server.logs.find(line => line.level === 50), {
+    msg: 'unexpected error, shutting down',
+    err: { type: 'Error', message: 'boom from a test fixture', stack: String }
+  })
+  t.equal(server.stderr(), '', 'nothing but JSON lines')
+})
