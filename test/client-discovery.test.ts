@@ -1,0 +1,41 @@
+// A real Matrix client library against the running server: matrix-js-sdk's
+// AutoDiscovery, the code Element uses to find a homeserver from a user ID.
+import t from 'tap'
+import { AutoDiscovery } from 'matrix-js-sdk/lib/autodiscovery.js'
+import { start } from './process-helper.js'
+
+t.test('matrix-js-sdk discovers the homeserver through the running server', async t => {
+  const server = await start(t, {
+    MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
+    MATRIX_IDENTITY_SERVER_BASE_URL: 'https://id.example.com',
+    MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"}}'
+  })
+  const requested: string[] = []
+  // example.com is our server; the homeserver and identity server it names
+  // answer the probes the SDK sends to check them.
+  AutoDiscovery.setFetchFn(async (input, init) => {
+    const url = new URL(String(input))
+    requested.push(url.href)
+    if (url.host === 'example.com') return fetch(`${server.url}${url.pathname}`, init)
+    if (url.href === 'https://matrix.example.com/_matrix/client/versions') return Response.json({ versions: ['v1.1', 'v1.11', 'v1.12'] })
+    if (url.href === 'https://id.example.com/_matrix/identity/v2') return Response.json({})
+    return new Response('{"errcode":"M_NOT_FOUND"}', { status: 404 })
+  })
+  t.teardown(() => AutoDiscovery.setFetchFn(globalThis.fetch))
+
+  const config = await AutoDiscovery.findClientConfig('example.com')
+  t.comment(`AutoDiscovery.findClientConfig returned ${JSON.stringify(config)}`)
+  t.equal(requested[0], 'https://example.com/.well-known/matrix/client')
+  t.match(config['m.homeserver'], { state: AutoDiscovery.SUCCESS, error: null, base_url: 'https://matrix.example.com' })
+  t.match(config['m.identity_server'], { state: AutoDiscovery.SUCCESS, base_url: 'https://id.example.com' })
+  t.same(config['org.matrix.msc2965.authentication'], { issuer: 'https://auth.example.com/' })
+})
+
+t.test('matrix-js-sdk reads a missing client document as "nothing to discover", not an error', async t => {
+  const server = await start(t, { MATRIX_SERVER: 'matrix.example.com:443' })
+  AutoDiscovery.setFetchFn(async (input, init) => fetch(`${server.url}${new URL(String(input)).pathname}`, init))
+  t.teardown(() => AutoDiscovery.setFetchFn(globalThis.fetch))
+  const config = await AutoDiscovery.findClientConfig('example.com')
+  t.equal(config['m.homeserver'].state, AutoDiscovery.PROMPT)
+  t.equal(config['m.homeserver'].error, null)
+})
