@@ -34,7 +34,7 @@ export interface Running {
 const inherited = Object.fromEntries(Object.entries(process.env)
   .filter(([name]) => name === 'PATH' || name.startsWith('NODE_') || name.startsWith('TAP') || name.startsWith('_TAPJS')))
 
-export function run (env: Record<string, string>, args: string[] = [], cwd?: string, nodeArgs: string[] = []): Running {
+export function run (env: Readonly<Record<string, string | undefined>>, args: string[] = [], cwd?: string, nodeArgs: string[] = []): Running {
   const port = Number(env.PORT ?? 0)
   const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY, ...args], {
     cwd,
@@ -58,7 +58,7 @@ export function run (env: Record<string, string>, args: string[] = [], cwd?: str
 }
 
 /** Starts the server on a free port and resolves once it logs that it serves. */
-export async function start (t: Test, env: Record<string, string>, cwd?: string, nodeArgs: string[] = []): Promise<Running> {
+export async function start (t: Test, env: Readonly<Record<string, string | undefined>>, cwd?: string, nodeArgs: string[] = []): Promise<Running> {
   const running = run({ PORT: String(await freePort()), ...env }, [], cwd, nodeArgs)
   // A signal the server handles, so that it writes its coverage before it exits.
   t.teardown(async () => {

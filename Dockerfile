@@ -1,0 +1,34 @@
+# matrix-well-known: build on the full Node image, run on distroless (no shell,
+# no package manager, uid 65532). Only dist/ and production dependencies ship.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && rm -f dist/*.map dist/routes/*.map \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM gcr.io/distroless/nodejs22-debian12:nonroot
+ARG VERSION=1.0.0
+LABEL org.opencontainers.image.title="matrix-well-known" \
+      org.opencontainers.image.description="Serves a Matrix homeserver's delegation files (/.well-known/matrix/server, client, support) from environment configuration" \
+      org.opencontainers.image.source="https://github.com/matrix-well-known/matrix-well-known" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}"
+WORKDIR /app
+# Every interface, so that the proxy reaches the service from outside the container.
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER 65532:65532
+EXPOSE 8080
+# No shell or curl in the image: the server binary probes its own /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
+  CMD ["/nodejs/bin/node", "dist/server.js", "--healthcheck"]
+# The image's entrypoint is node; node itself (not npm) receives SIGTERM.
+CMD ["dist/server.js"]
