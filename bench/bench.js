@@ -13,6 +13,7 @@ const PATH = '/.well-known/matrix/server'
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '64,256').split(',').map(Number)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const STARTS = Number(process.env.BENCH_STARTS ?? 7)
 const SERVER_ENV = { MATRIX_SERVER: 'matrix.example.com:443', ...parseExtraEnv(process.env.BENCH_ENV) }
 
 function parseExtraEnv (text) {
@@ -114,6 +115,20 @@ const median = values => {
 }
 const fixed = (value, digits = 2) => value.toFixed(digits)
 
+/** Median time from spawn to the first 200 over several cold starts, alternating A B A B. */
+async function startupMs (candidates) {
+  const times = new Map(candidates.map(({ name }) => [name, []]))
+  for (let round = 0; round < STARTS; round++) {
+    for (const { name, argv, env } of candidates) {
+      const server = await start(name, argv, env)
+      times.get(name).push(server.startupMs)
+      server.child.kill('SIGKILL')
+      await once(server.child, 'exit')
+    }
+  }
+  return new Map([...times].map(([name, samples]) => [name, median(samples)]))
+}
+
 async function main () {
   const ours = await start('ours', [process.execPath, 'dist/server.js'], SERVER_ENV)
   const captured = parseResponse(await rawGet(ours.port))
@@ -127,6 +142,13 @@ async function main () {
     BENCH_KEEP_ALIVE: keepAlive
   })
 
+  const startups = await startupMs([
+    { name: 'ours', argv: [process.execPath, 'dist/server.js'], env: SERVER_ENV },
+    { name: 'reference', argv: [process.execPath, 'bench/reference.js'], env: { BENCH_RESPONSE: response, BENCH_KEEP_ALIVE: keepAlive } }
+  ])
+  ours.startupMs = startups.get('ours')
+  reference.startupMs = startups.get('reference')
+
   const strip = raw => raw.replace(/\r\nDate: [^\r]*/, '')
   const identical = strip(await rawGet(ours.port)) === strip(await rawGet(reference.port))
   if (!identical) throw new Error('the reference does not answer byte for byte as we do')
@@ -134,7 +156,7 @@ async function main () {
   const servers = [ours, reference]
   for (const server of servers) server.idleRssMb = rssMb(server.child.pid, 'VmRSS')
 
-  console.log(`bench: load generator ${useWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds of ${SECONDS} s, ` +
+  console.log(`bench: load generator ${useWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds of ${SECONDS} s, start-up median of ${STARTS}, ` +
     `connections ${CONNECTIONS.join(' and ')}, responses byte-identical: ${identical}`)
   console.log(`bench: our environment: ${Object.entries(SERVER_ENV).map(pair => pair.join('=')).join(' ')}`)
 

@@ -1,7 +1,5 @@
 // The production entry point, and the only module that touches the process:
 // it reads the environment, listens, handles signals and sets the exit code.
-import closeWithGrace from 'close-with-grace'
-import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type LoadedConfig } from './config.js'
 import { probeHealth } from './healthcheck.js'
 
@@ -23,6 +21,9 @@ function readConfig (): LoadedConfig | undefined {
 }
 
 async function serve (loaded: LoadedConfig): Promise<void> {
+  // Loaded here so that the container's health probe, which runs this file
+  // every 30 s, starts without Fastify.
+  const [{ buildApp }, { default: closeWithGrace }] = await Promise.all([import('./app.js'), import('close-with-grace')])
   const { config, warnings } = loaded
   const app = await buildApp(config)
   for (const warning of warnings) app.log.warn(warning)
