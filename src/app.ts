@@ -5,8 +5,9 @@ import { Server as NetServer, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { pino, stdTimeFunctions, type DestinationStream } from 'pino'
-import type { Config } from './config.js'
-import { RESPONSES, prepareDocumentSet, prepareJson, sendPrepared } from './documents.js'
+import type { Config, Documents } from './config.js'
+import { hostKey } from './domains.js'
+import { RESPONSES, prepareDocumentSet, prepareJson, sendPrepared, type DocumentSet } from './documents.js'
 import { healthRoutes } from './routes/health.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 
@@ -16,6 +17,8 @@ declare module 'fastify' {
     beginDrain: () => void
     /** Drains for drainMs, stops listening, lets open connections finish, then closes the app. */
     drainAndClose: (drainMs: number) => Promise<void>
+    /** Multi-domain mode: prepares a new set of documents, then swaps it in at once. */
+    setDomains: (domains: ReadonlyMap<string, Documents>) => void
   }
   interface FastifyContextConfig {
     /** Probe routes: their request lines are logged at debug, not info. */
@@ -159,8 +162,18 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
       JSON.stringify({ errcode: status === 413 ? 'M_TOO_LARGE' : 'M_UNRECOGNIZED', error: STATUS_CODES[status] })))
   })
 
-  const documents = prepareDocumentSet(config.documents, config.cacheMaxAge)
-  await app.register(wellKnownRoutes, { documentsFor: () => documents, isDraining })
+  const prepareDomains = (domains: ReadonlyMap<string, Documents>) =>
+    new Map([...domains].map(([host, documents]) => [host, prepareDocumentSet(documents, config.cacheMaxAge)]))
+  // One assignment swaps the whole set: a request sees the old one or the new one.
+  let domainTable: ReadonlyMap<string, DocumentSet> = config.domains === undefined ? new Map() : prepareDomains(config.domains.domains)
+  app.decorate('setDomains', (domains: ReadonlyMap<string, Documents>) => { domainTable = prepareDomains(domains) })
+
+  const single = prepareDocumentSet(config.documents, config.cacheMaxAge)
+  await app.register(wellKnownRoutes, {
+    // By Host (X-Forwarded-Host behind a trusted proxy): never another customer's documents.
+    documentsFor: config.domains === undefined ? () => single : request => domainTable.get(hostKey(request.host)),
+    isDraining
+  })
   await app.register(healthRoutes, { isDraining })
   await app.ready()
   return app

@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { parseEnv } from 'node:util'
 import envSchema from 'env-schema'
+import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains.js'
 import {
   clientExtraProblem,
   httpsUrlProblem,
+  oversizeProblem,
   parseJson,
   parseServerName,
   serverNameWarnings,
@@ -17,9 +19,6 @@ import {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
-
-// Tuwunel refuses larger well-known documents; Synapse and gomatrixserverlib stop at 50 KiB.
-export const MAX_DOCUMENT_BYTES = 12 * 1024
 
 const schema = {
   type: 'object',
@@ -30,6 +29,7 @@ const schema = {
     MATRIX_CLIENT_EXTRA: { type: 'string' },
     MATRIX_SUPPORT_CONTACTS: { type: 'string' },
     MATRIX_SUPPORT_PAGE: { type: 'string' },
+    MATRIX_DOMAINS_FILE: { type: 'string' },
     HOST: { type: 'string', default: '0.0.0.0' }, // every interface: the proxy reaches us from outside the container
     PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 8080 },
     // Synapse clamps the period to 5 min–48 h and the spec recommends at most 48 h.
@@ -51,6 +51,7 @@ export const EXAMPLES: Record<keyof typeof schema.properties, string> = {
   MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/","account":"https://auth.example.com/account"}}',
   MATRIX_SUPPORT_CONTACTS: '[{"role":"m.role.admin","matrix_id":"@admin:example.com","email_address":"admin@example.com"}]',
   MATRIX_SUPPORT_PAGE: 'https://example.com/support',
+  MATRIX_DOMAINS_FILE: '/etc/matrix-well-known/domains.json',
   HOST: '0.0.0.0',
   PORT: '8080',
   CACHE_MAX_AGE: '14400',
@@ -77,7 +78,10 @@ export interface Config {
   readonly logRequests: boolean
   readonly trustProxy: boolean | number | readonly string[]
   readonly shutdownDrainMs: number
+  /** Single-domain mode: the documents every request gets. Empty in multi-domain mode. */
   readonly documents: Documents
+  /** Multi-domain mode: the documents the domains file gave at start-up. */
+  readonly domains?: DomainsSnapshot
 }
 
 export interface LoadedConfig {
@@ -112,6 +116,7 @@ interface RawSettings {
   MATRIX_CLIENT_EXTRA?: string
   MATRIX_SUPPORT_CONTACTS?: string
   MATRIX_SUPPORT_PAGE?: string
+  MATRIX_DOMAINS_FILE?: string
   HOST: string
   PORT: number
   CACHE_MAX_AGE: number
@@ -177,11 +182,20 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY)
   if (trustProxy === undefined) fail('TRUST_PROXY', 'is not true, false, a hop count or a list of addresses and CIDR ranges')
 
-  const documents = composeDocuments(raw, fail, warnings)
-  if (raw.MATRIX_SERVER === undefined && raw.MATRIX_CLIENT_BASE_URL === undefined &&
-    raw.MATRIX_SUPPORT_CONTACTS === undefined && raw.MATRIX_SUPPORT_PAGE === undefined) {
+  const singleDomain = SINGLE_DOMAIN_VARIABLES.filter(variable => raw[variable] !== undefined)
+  let documents: Documents = {}
+  let domains: DomainsSnapshot | undefined
+  if (raw.MATRIX_DOMAINS_FILE !== undefined) {
+    if (singleDomain.length > 0) {
+      fail('MATRIX_DOMAINS_FILE', `cannot be combined with ${singleDomain.join(', ')}: describe every host in the file`)
+    } else {
+      domains = readDomains(raw.MATRIX_DOMAINS_FILE, fail)
+    }
+  } else if (singleDomain.length === 0) {
     problems.push('MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL: there is nothing to serve ' +
       `(example: MATRIX_SERVER=${EXAMPLES.MATRIX_SERVER})`)
+  } else {
+    documents = composeDocuments(raw, fail, warnings)
   }
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -193,7 +207,8 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     logRequests: raw.LOG_REQUESTS,
     trustProxy: Object.freeze(trustProxy) as Config['trustProxy'],
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
-    documents: Object.freeze(documents)
+    documents: Object.freeze(documents),
+    ...(domains === undefined ? {} : { domains })
   }
   return Object.freeze({ config: Object.freeze(config), warnings: Object.freeze(warnings) })
 }
@@ -214,6 +229,21 @@ function parseTrustProxy (value: string): Config['trustProxy'] | undefined {
 }
 
 type Fail = (variable: Variable, problem: string) => void
+
+const SINGLE_DOMAIN_VARIABLES = [
+  'MATRIX_SERVER', 'MATRIX_CLIENT_BASE_URL', 'MATRIX_IDENTITY_SERVER_BASE_URL',
+  'MATRIX_CLIENT_EXTRA', 'MATRIX_SUPPORT_CONTACTS', 'MATRIX_SUPPORT_PAGE'
+] as const
+
+function readDomains (path: string, fail: Fail): DomainsSnapshot | undefined {
+  try {
+    return loadDomainsFile(path)
+  } catch (err) {
+    // loadDomainsFile reports every problem, unreadable file included, as a DomainsFileError.
+    fail('MATRIX_DOMAINS_FILE', (err as DomainsFileError).message)
+    return undefined
+  }
+}
 
 function composeDocuments (raw: RawSettings, fail: Fail, warnings: string[]): Documents {
   const documents: { server?: string, client?: string, support?: string } = {}
@@ -238,9 +268,9 @@ function composeDocuments (raw: RawSettings, fail: Fail, warnings: string[]): Do
 }
 
 function checkSize (json: string, variable: Variable, fail: Fail): string | undefined {
-  const bytes = Buffer.byteLength(json)
-  if (bytes <= MAX_DOCUMENT_BYTES) return json
-  fail(variable, `makes a document of ${bytes} bytes: keep it under ${MAX_DOCUMENT_BYTES} (12 KiB), the most some homeservers read`)
+  const problem = oversizeProblem(json)
+  if (problem === undefined) return json
+  fail(variable, problem)
   return undefined
 }
 

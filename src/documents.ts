@@ -13,20 +13,14 @@ export type Headers = Readonly<Record<string, string>>
 
 export interface PreparedResponse {
   readonly statusCode: number
-  readonly headers: Headers
-  /** The same headers as one flat [name, value, …] list, which node:http writes as is. */
+  /** Every header as one flat [name, value, …] list, which node:http writes as is. */
   readonly rawHeaders: readonly string[]
   /** Undefined for 204 and 304, which carry none. */
   readonly body: Buffer | undefined
 }
 
 function prepared (statusCode: number, headers: Headers, body?: Buffer): PreparedResponse {
-  return Object.freeze({
-    statusCode,
-    headers: Object.freeze(headers),
-    rawHeaders: Object.freeze(Object.entries(headers).flat()),
-    body
-  })
+  return Object.freeze({ statusCode, rawHeaders: Object.freeze(Object.entries(headers).flat()), body })
 }
 
 export interface PreparedDocument {
@@ -127,6 +121,7 @@ export const RESPONSES = Object.freeze({
     [name, matrixError(404, 'M_NOT_FOUND', NOT_CONFIGURED[name])])) as Record<DocumentName, PreparedResponse>),
   notFound: matrixError(404, 'M_NOT_FOUND', 'Not found: this service serves /.well-known/matrix/ only'),
   methodNotAllowed: matrixError(405, 'M_UNRECOGNIZED', `Method not allowed: use ${ALLOWED_METHODS}`, { allow: ALLOWED_METHODS }),
+  unknownHost: matrixError(404, 'M_NOT_FOUND', 'No delegation is configured for this host'),
   badRequest: matrixError(400, 'M_UNRECOGNIZED', 'Bad request'),
   internalError: matrixError(500, 'M_UNKNOWN', 'Internal server error'),
   // Browsers may then skip the preflight for a day.

@@ -23,24 +23,36 @@ function readConfig (): LoadedConfig | undefined {
 async function serve (loaded: LoadedConfig): Promise<void> {
   // Loaded here so that the container's health probe, which runs this file
   // every 30 s, starts without Fastify.
-  const [{ buildApp }, { default: closeWithGrace }] = await Promise.all([import('./app.js'), import('close-with-grace')])
+  const [{ buildApp }, { default: closeWithGrace }, { startReloader }] =
+    await Promise.all([import('./app.js'), import('close-with-grace'), import('./domains.js')])
   const { config, warnings } = loaded
   const app = await buildApp(config)
   for (const warning of warnings) app.log.warn(warning)
 
+  // Multi-domain mode: SIGHUP and changes to the file reload it instead of stopping.
+  const reloader = config.domains === undefined
+    ? undefined
+    : startReloader({ initial: config.domains, apply: domains => app.setDomains(domains), log: app.log })
+  if (reloader !== undefined) process.on('SIGHUP', () => reloader.reload('SIGHUP'))
+
   closeWithGrace({
     delay: config.shutdownDrainMs + CLOSE_GRACE_MS,
-    logger: { error: (message: unknown) => app.log.error(message) }
+    logger: { error: (message: unknown) => app.log.error(message) },
+    skip: reloader === undefined ? [] : ['SIGHUP']
   }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'unexpected error, shutting down')
     else app.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
+    reloader?.close()
     await app.drainAndClose(config.shutdownDrainMs)
     app.log.info('stopped')
   })
 
   try {
     const address = await app.listen({ host: config.host, port: config.port })
-    app.log.info({ address, documents: config.documents, cacheMaxAge: config.cacheMaxAge }, 'serving')
+    const serving = config.domains === undefined
+      ? { documents: config.documents }
+      : { domainsFile: config.domains.file, hosts: config.domains.domains.size }
+    app.log.info({ address, ...serving, cacheMaxAge: config.cacheMaxAge }, 'serving')
   } catch (err) {
     app.log.error({ err }, `cannot listen on ${config.host}:${config.port}`)
     process.exit(1)

@@ -17,6 +17,15 @@ export interface ServerNameFacts {
   kind: 'dns' | 'ipv4' | 'ipv6'
 }
 
+// Tuwunel refuses larger well-known documents; Synapse and gomatrixserverlib stop at 50 KiB.
+export const MAX_DOCUMENT_BYTES = 12 * 1024
+
+export function oversizeProblem (json: string): string | undefined {
+  const bytes = Buffer.byteLength(json)
+  if (bytes <= MAX_DOCUMENT_BYTES) return undefined
+  return `makes a document of ${bytes} bytes: keep it under ${MAX_DOCUMENT_BYTES} (12 KiB), the most some homeservers read`
+}
+
 export type Parsed<T> = { value: T, problem?: undefined } | { value?: undefined, problem: string }
 
 /** Parses `host[:port]` by the Matrix server-name grammar. */
@@ -213,4 +222,46 @@ export function supportContactsProblem (value: unknown): string | undefined {
     if (unknown !== undefined) return `has ${where} with the unknown key "${unknown}"`
   }
   return undefined
+}
+
+/** A problem found inside a document: the dotted path of the field, and what is wrong. */
+export interface FieldProblem {
+  readonly field: string
+  readonly problem: string
+}
+
+function urlField (value: unknown, field: string): FieldProblem | undefined {
+  if (value === undefined) return { field, problem: 'is missing' }
+  const problem = typeof value === 'string' ? httpsUrlProblem(value) : 'is not a string'
+  return problem === undefined ? undefined : { field, problem }
+}
+
+/** A client document as served: m.homeserver.base_url, optional m.identity_server, namespaced extras. */
+export function clientDocumentProblem (value: unknown): FieldProblem | undefined {
+  if (!isPlainObject(value)) return { field: 'client', problem: 'is not a JSON object' }
+  const { 'm.homeserver': homeserver, 'm.identity_server': identityServer, ...extra } = value
+  if (!isPlainObject(homeserver)) return { field: 'client.m.homeserver', problem: 'is missing or not an object' }
+  const baseUrl = urlField(homeserver.base_url, 'client.m.homeserver.base_url')
+  if (baseUrl !== undefined) return baseUrl
+  if (identityServer !== undefined) {
+    if (!isPlainObject(identityServer)) return { field: 'client.m.identity_server', problem: 'is not an object' }
+    const identity = urlField(identityServer.base_url, 'client.m.identity_server.base_url')
+    if (identity !== undefined) return identity
+  }
+  const problem = clientExtraProblem(extra)
+  return problem === undefined ? undefined : { field: 'client', problem }
+}
+
+/** A support document as served: contacts and/or support_page. */
+export function supportDocumentProblem (value: unknown): FieldProblem | undefined {
+  if (!isPlainObject(value)) return { field: 'support', problem: 'is not a JSON object' }
+  const { contacts, support_page: supportPage, ...rest } = value
+  const unknown = Object.keys(rest).find(key => !isNamespaced(key))
+  if (unknown !== undefined) return { field: `support.${unknown}`, problem: 'is not a support field (contacts, support_page)' }
+  if (contacts === undefined && supportPage === undefined) return { field: 'support', problem: 'has neither contacts nor support_page' }
+  if (contacts !== undefined) {
+    const problem = supportContactsProblem(contacts)
+    if (problem !== undefined) return { field: 'support.contacts', problem }
+  }
+  return supportPage === undefined ? undefined : urlField(supportPage, 'support.support_page')
 }

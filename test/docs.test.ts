@@ -23,6 +23,14 @@ t.test('config.example.env shows every variable, and only those', async t => {
 t.test('config.example.env is a valid configuration as shipped, and with every line enabled', async t => {
   t.doesNotThrow(() => loadConfig({}, { dotenvPath: exampleFile.pathname }))
   const everything = Object.fromEntries([...example.matchAll(/^#?([A-Z_]+)=(.*)$/gm)].map(match => [match[1], match[2]]))
-  const { config } = loadConfig(everything, { dotenvPath: false })
+  const { MATRIX_DOMAINS_FILE: domainsFile, ...singleDomain } = everything
+  const { config } = loadConfig(singleDomain, { dotenvPath: false })
   t.ok(config.documents.server && config.documents.client && config.documents.support)
+  t.ok(domainsFile)
+})
+
+t.test('the example domains file in deploy/ is valid', async t => {
+  const file = new URL('deploy/domains.example.json', root).pathname
+  const { config } = loadConfig({ MATRIX_DOMAINS_FILE: file }, { dotenvPath: false })
+  t.same([...config.domains!.domains.keys()], ['example.com', 'example.org', 'customer-three.example'])
 })

@@ -203,7 +203,7 @@ t.test('a second signal exits at once', async t => {
 
 t.test('an unexpected error is logged as one JSON line, then the server drains and exits 1', async t => {
   const fixture = new URL('./fixtures/throw-later.mjs', import.meta.url).href
-  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '0', THROW_AFTER_MS: '300' }, undefined, [`--import=${fixture}`])
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '0' }, undefined, [`--import=${fixture}`])
   const exit = await server.exited
   t.same(exit, { code: 1, signal: null })
   t.match(server.logs.find(line => line.level === 50), {

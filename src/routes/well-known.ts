@@ -30,7 +30,9 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
   for (const name of DOCUMENT_NAMES) {
     const url = `/.well-known/matrix/${name}`
     app.get(url, (request, reply) => {
-      const document = documentsFor(request)?.[name]
+      const documents = documentsFor(request)
+      if (documents === undefined) return send(reply, RESPONSES.unknownHost)
+      const document = documents[name]
       if (document === undefined) return send(reply, RESPONSES.notConfigured[name])
       const ifNoneMatch = request.headers['if-none-match']
       if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, document.etag)) {
