@@ -3,7 +3,9 @@
 // A script, not a test: numbers mean something only next to their reference.
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect, createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +16,7 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '64,256').split(',').map(N
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const STARTS = Number(process.env.BENCH_STARTS ?? 7)
+const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 10000)
 const SERVER_ENV = { MATRIX_SERVER: 'matrix.example.com:443', ...parseExtraEnv(process.env.BENCH_ENV) }
 
 function parseExtraEnv (text) {
@@ -34,9 +37,9 @@ async function freePort () {
 }
 
 /** Sends one GET over a fresh socket and returns the raw response bytes. */
-async function rawGet (port, path = PATH) {
+async function rawGet (port, host = 'example.com') {
   const socket = connect(port, '127.0.0.1')
-  socket.end(`GET ${path} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n`)
+  socket.end(`GET ${PATH} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
   const chunks = []
   for await (const chunk of socket) chunks.push(chunk)
   return Buffer.concat(chunks).toString('latin1')
@@ -50,7 +53,7 @@ function parseResponse (raw) {
 }
 
 /** Starts a server process and returns it once a GET answers 200, with the time that took. */
-async function start (name, argv, env) {
+async function start (name, argv, env, host) {
   const port = await freePort()
   const started = process.hrtime.bigint()
   const child = spawn(pin(1, argv)[0], pin(1, argv).slice(1), {
@@ -60,7 +63,7 @@ async function start (name, argv, env) {
   })
   for (;;) {
     try {
-      if (parseResponse(await rawGet(port)).statusCode === 200) break
+      if (parseResponse(await rawGet(port, host)).statusCode === 200) break
     } catch {}
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`)
     await sleep(2)
@@ -81,10 +84,10 @@ function toMs (text) {
   return value * 1000
 }
 
-async function load (port, connections, seconds) {
+async function load (port, connections, seconds, script) {
   const url = `http://127.0.0.1:${port}${PATH}`
   if (useWrk) {
-    const argv = pin(0, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url])
+    const argv = pin(0, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url])
     const child = spawn(argv[0], argv.slice(1))
     let out = ''
     child.stdout.on('data', chunk => { out += chunk })
@@ -119,8 +122,8 @@ const fixed = (value, digits = 2) => value.toFixed(digits)
 async function startupMs (candidates) {
   const times = new Map(candidates.map(({ name }) => [name, []]))
   for (let round = 0; round < STARTS; round++) {
-    for (const { name, argv, env } of candidates) {
-      const server = await start(name, argv, env)
+    for (const { name, argv, env, host } of candidates) {
+      const server = await start(name, argv, env, host)
       times.get(name).push(server.startupMs)
       server.child.kill('SIGKILL')
       await once(server.child, 'exit')
@@ -196,11 +199,56 @@ async function main () {
   for (const server of servers) server.child.kill('SIGTERM')
   await Promise.all(servers.map(server => server.child.exitCode === null ? once(server.child, 'exit') : undefined))
 
+  if (DOMAINS > 0) await domainsRun()
+
   const throughputRatio = Math.min(...rows.map(row => row.throughputRatio))
   const p99Ratio = Math.max(...rows.map(row => row.p99Ratio))
   console.log(`bench: throughput_ratio=${fixed(throughputRatio)} p99_ratio=${fixed(p99Ratio)} ` +
     `startup_ratio=${fixed(ours.startupMs / reference.startupMs)} rss_idle_mb=${fixed(ours.idleRssMb, 1)} ` +
     `rss_peak_mb=${fixed(ours.peakRssMb, 1)}`)
+}
+
+/**
+ * Many-domains mode: a file of DOMAINS hosts against single-domain mode, both
+ * loaded with requests whose Host header walks through all the hosts.
+ */
+async function domainsRun () {
+  if (!useWrk) {
+    console.log('bench-domains: skipped, it needs wrk to spread requests over many Host headers')
+    return
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-domains-'))
+  const file = join(dir, 'domains.json')
+  writeFileSync(file, JSON.stringify(Object.fromEntries(Array.from({ length: DOMAINS }, (_, i) =>
+    [`d${i}.example.com`, { server: `matrix.d${i}.example.com:443`, client: { 'm.homeserver': { base_url: `https://matrix.d${i}.example.com` } } }]))))
+  const script = join(dir, 'hosts.lua')
+  writeFileSync(script, `local i = 0\nrequest = function()\n  i = (i + 1) % ${DOMAINS}\n  return wrk.format(nil, nil, { ["Host"] = "d" .. i .. ".example.com" })\nend\n`)
+
+  const candidates = [
+    { name: 'domains', argv: [process.execPath, 'dist/server.js'], env: { MATRIX_DOMAINS_FILE: file }, host: `d${DOMAINS - 1}.example.com` },
+    { name: 'single', argv: [process.execPath, 'dist/server.js'], env: SERVER_ENV }
+  ]
+  const startups = await startupMs(candidates)
+  const servers = []
+  for (const { name, argv, env, host } of candidates) {
+    const server = await start(name, argv, env, host)
+    server.idleRssMb = rssMb(server.child.pid, 'VmRSS')
+    servers.push(server)
+  }
+  for (const server of servers) await load(server.port, 64, 2, script)
+  const ratios = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const results = {}
+    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) results[server.name] = await load(server.port, 64, SECONDS, script)
+    ratios.push(results.domains.rps / results.single.rps)
+  }
+  for (const server of servers) server.child.kill('SIGTERM')
+  await Promise.all(servers.map(server => once(server.child, 'exit')))
+  const [domains, single] = servers
+  console.log(`bench-domains: domains=${DOMAINS} file_kb=${(statSync(file).size / 1024).toFixed(0)} ` +
+    `startup_ms=${fixed(startups.get('domains'), 0)} (single ${fixed(startups.get('single'), 0)}) ` +
+    `rss_idle_mb=${fixed(domains.idleRssMb, 1)} (single ${fixed(single.idleRssMb, 1)}) ` +
+    `throughput_ratio_vs_single=${fixed(median(ratios))} at 64 connections, requests spread over every host`)
 }
 
 function summarise (samples) {

@@ -7,7 +7,7 @@ import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { pino, stdTimeFunctions, type DestinationStream } from 'pino'
 import type { Config, Documents } from './config.js'
 import { hostKey } from './domains.js'
-import { RESPONSES, prepareDocumentSet, prepareJson, sendPrepared, type DocumentSet } from './documents.js'
+import { RESPONSES, documentPreparer, prepareJson, sendPrepared, type DocumentSet } from './documents.js'
 import { healthRoutes } from './routes/health.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 
@@ -162,13 +162,14 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
       JSON.stringify({ errcode: status === 413 ? 'M_TOO_LARGE' : 'M_UNRECOGNIZED', error: STATUS_CODES[status] })))
   })
 
+  const prepare = documentPreparer(config.cacheMaxAge)
   const prepareDomains = (domains: ReadonlyMap<string, Documents>) =>
-    new Map([...domains].map(([host, documents]) => [host, prepareDocumentSet(documents, config.cacheMaxAge)]))
+    new Map([...domains].map(([host, documents]) => [host, prepare(documents)]))
   // One assignment swaps the whole set: a request sees the old one or the new one.
   let domainTable: ReadonlyMap<string, DocumentSet> = config.domains === undefined ? new Map() : prepareDomains(config.domains.domains)
   app.decorate('setDomains', (domains: ReadonlyMap<string, Documents>) => { domainTable = prepareDomains(domains) })
 
-  const single = prepareDocumentSet(config.documents, config.cacheMaxAge)
+  const single = prepare(config.documents)
   await app.register(wellKnownRoutes, {
     // By Host (X-Forwarded-Host behind a trusted proxy): never another customer's documents.
     documentsFor: config.domains === undefined ? () => single : request => domainTable.get(hostKey(request.host)),
