@@ -101,8 +101,8 @@ const BODY = '{"m.server":"matrix.example.com:443"}'
  * when `followReadiness` is set, until /readyz fails, as a load balancer does),
  * then reports what every request came to.
  */
-async function loadThroughShutdown (t: Test, connections: number, followReadiness: boolean) {
-  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '500', LOG_REQUESTS: 'true' })
+async function loadThroughShutdown (t: Test, connections: number, followReadiness: boolean, drainMs: number) {
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: String(drainMs), LOG_REQUESTS: 'true' })
   const document = `${server.url}/.well-known/matrix/server`
   const agent = new Agent({ keepAlive: true, maxSockets: connections })
   const counts = { ok: 0, okAfterSignal: 0, refused: 0, resetFresh: 0, failed: [] as string[] }
@@ -132,6 +132,8 @@ async function loadThroughShutdown (t: Test, connections: number, followReadines
     }
   }
 
+  // Polls /readyz every 100 ms, well inside the drain window, as a Kubernetes
+  // readiness probe with periodSeconds much shorter than SHUTDOWN_DRAIN_MS would.
   async function loadBalancer () {
     const probe = new Agent()
     while (!removedFromPool) {
@@ -154,7 +156,7 @@ async function loadThroughShutdown (t: Test, connections: number, followReadines
 }
 
 t.test('SIGTERM behind a load balancer that follows /readyz: every request answered, exit 0', async t => {
-  const { exit, counts, answeredByServer, server } = await loadThroughShutdown(t, 32, true)
+  const { exit, counts, answeredByServer, server } = await loadThroughShutdown(t, 32, true, 1500)
   t.comment(`drain behind a balancer: ${JSON.stringify(counts)}`)
   t.same(exit, { code: 0, signal: null }, 'exit code 0')
   t.same(counts.failed, [], 'no error status, truncated answer or reset')
@@ -162,11 +164,11 @@ t.test('SIGTERM behind a load balancer that follows /readyz: every request answe
   t.ok(counts.okAfterSignal > 0, 'requests kept being answered during the drain window')
   t.equal(answeredByServer, counts.ok, 'every request the server answered arrived complete')
   t.match(server.logs.filter(line => line.msg === 'shutting down' || line.msg === 'stopped'),
-    [{ msg: 'shutting down', signal: 'SIGTERM', drainMs: 500 }, { msg: 'stopped' }])
+    [{ msg: 'shutting down', signal: 'SIGTERM', drainMs: 1500 }, { msg: 'stopped' }])
 })
 
 t.test('SIGTERM under clients that ignore readiness: answered or refused, never cut off', async t => {
-  const { exit, counts, answeredByServer } = await loadThroughShutdown(t, 32, false)
+  const { exit, counts, answeredByServer } = await loadThroughShutdown(t, 32, false, 500)
   t.comment(`drain under blind clients: ${JSON.stringify(counts)}`)
   t.same(exit, { code: 0, signal: null }, 'exit code 0')
   t.same(counts.failed, [], 'no error status, truncated answer, or reset of a connection in use')
