@@ -38,8 +38,9 @@ const schema = {
     // The reverse proxy already keeps an access log, and a line per request halves throughput.
     LOG_REQUESTS: { type: 'boolean', default: false },
     TRUST_PROXY: { type: 'string', default: 'false' },
-    // Long enough for a load balancer to see /readyz fail; below `docker stop`'s 10 s.
-    SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 1000 } // milliseconds
+    // Enough for a proxy polling /readyz every few hundred ms to see it fail, and short
+    // enough that `docker stop` ends within 2 s. Kubernetes needs more (README).
+    SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 500 } // milliseconds
   }
 } as const
 
@@ -58,7 +59,7 @@ export const EXAMPLES: Record<keyof typeof schema.properties, string> = {
   LOG_LEVEL: 'info',
   LOG_REQUESTS: 'true',
   TRUST_PROXY: '127.0.0.1,10.0.0.0/8',
-  SHUTDOWN_DRAIN_MS: '1000'
+  SHUTDOWN_DRAIN_MS: '500'
 }
 
 type Variable = keyof typeof EXAMPLES

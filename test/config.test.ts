@@ -27,7 +27,7 @@ t.test('applies the documented defaults', async t => {
     logLevel: 'info',
     logRequests: false,
     trustProxy: false,
-    shutdownDrainMs: 1000,
+    shutdownDrainMs: 500,
     documents: { server: '{"m.server":"matrix.example.com:443"}' }
   })
   t.same(warnings, [])
