@@ -128,9 +128,10 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   let draining = false
   const isDraining = () => draining
-  app.decorate('beginDrain', () => { draining = true })
+  const beginDrain = () => { draining = true }
+  app.decorate('beginDrain', beginDrain)
   app.decorate('drainAndClose', async (drainMs: number) => {
-    draining = true
+    beginDrain()
     await sleep(drainMs)
     // http.Server#close (Node >= 19) also closes every connection that is idle
     // at that instant, including ones accepted a moment ago whose request is still

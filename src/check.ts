@@ -80,7 +80,7 @@ class Checker {
 
   /** IPv6 and IPv4 addresses of a host name, as the spec's AAAA/A lookups. */
   async addresses (hostname: string): Promise<string[]> {
-    if (isIP(hostname.replace(/^\[|\]$/g, '')) !== 0) return [hostname.replace(/^\[|\]$/g, '')]
+    if (isIP(bare(hostname)) !== 0) return [bare(hostname)]
     const lookups = await Promise.allSettled([this.#resolver.resolve6(hostname), this.#resolver.resolve4(hostname)])
     return lookups.flatMap(lookup => lookup.status === 'fulfilled' ? lookup.value : [])
   }
@@ -90,7 +90,7 @@ class Checker {
     const mapped = this.#options.connectTo?.get(`${hostname}:${port}`)
     if (mapped !== undefined) {
       const colon = mapped.lastIndexOf(':')
-      return { host: mapped.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(mapped.slice(colon + 1)) }
+      return { host: bare(mapped.slice(0, colon)), port: Number(mapped.slice(colon + 1)) }
     }
     const host = address ?? (await this.addresses(hostname))[0]
     return host === undefined ? undefined : { host, port }
@@ -248,7 +248,7 @@ class Checker {
       })
       socket.on('secureConnect', () => {
         const certificate = socket.getPeerCertificate()
-        const mismatch = checkServerIdentity(hostname.replace(/^\[|\]$/g, ''), certificate)
+        const mismatch = checkServerIdentity(bare(hostname), certificate)
         const expires = new Date(certificate.valid_to)
         socket.end()
         if (mismatch !== undefined) {
@@ -346,9 +346,14 @@ class Checker {
   }
 }
 
+/** A host without the brackets of an IPv6 literal. */
+function bare (hostname: string): string {
+  return hostname.replace(/^\[|\]$/g, '')
+}
+
 /** The TLS server name for a host: none for an IP address, which SNI cannot carry. */
 function sni (hostname: string): string | undefined {
-  return isIP(hostname.replace(/^\[|\]$/g, '')) === 0 ? hostname : undefined
+  return isIP(bare(hostname)) === 0 ? hostname : undefined
 }
 
 /** Matrix canonical JSON: sorted keys, no insignificant whitespace, UTF-8. */

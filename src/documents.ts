@@ -72,16 +72,17 @@ function securityHeaders (): Headers {
 export const SECURITY_HEADERS: Headers = Object.freeze(securityHeaders())
 
 const JSON_TYPE = 'application/json'
+// The headers every JSON answer ends with, as one flat list shared by all of them.
+const CORS_AND_SECURITY = Object.freeze(flat({ ...CORS_HEADERS, ...SECURITY_HEADERS }))
+
+/** The one header layout of every JSON answer: type, length, `extra`, then CORS and security. */
+function jsonResponse (statusCode: number, json: string, extra: readonly string[]): PreparedResponse {
+  const body = Buffer.from(json)
+  return { statusCode, rawHeaders: ['content-type', JSON_TYPE, 'content-length', String(body.length), ...extra, ...CORS_AND_SECURITY], body }
+}
 
 export function prepareJson (statusCode: number, json: string, extra: Headers = {}): PreparedResponse {
-  const body = Buffer.from(json)
-  return prepared(statusCode, {
-    'content-type': JSON_TYPE,
-    'content-length': String(body.length),
-    ...extra,
-    ...CORS_HEADERS,
-    ...SECURITY_HEADERS
-  }, body)
+  return Object.freeze(jsonResponse(statusCode, json, flat(extra)))
 }
 
 /**
@@ -91,21 +92,16 @@ export function prepareJson (statusCode: number, json: string, extra: Headers = 
  */
 export function documentPreparer (cacheMaxAge: number): (documents: Documents) => DocumentSet {
   const cacheControl = `public, max-age=${cacheMaxAge}`
-  const shared = flat({ ...CORS_HEADERS, ...SECURITY_HEADERS })
 
   function prepareDocument (json: string): PreparedDocument {
-    const body = Buffer.from(json)
     // A strong validator: the same configuration always yields the same tag, so
     // every replica behind a load balancer answers If-None-Match alike.
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+    const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`
+    const caching = ['cache-control', cacheControl, 'etag', etag]
     return {
       etag,
-      ok: {
-        statusCode: 200,
-        rawHeaders: ['content-type', JSON_TYPE, 'content-length', String(body.length), 'cache-control', cacheControl, 'etag', etag, ...shared],
-        body
-      },
-      notModified: { statusCode: 304, rawHeaders: ['cache-control', cacheControl, 'etag', etag, ...shared], body: undefined }
+      ok: jsonResponse(200, json, caching),
+      notModified: { statusCode: 304, rawHeaders: [...caching, ...CORS_AND_SECURITY], body: undefined }
     }
   }
 
