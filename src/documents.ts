@@ -152,13 +152,13 @@ export function matchesIfNoneMatch (header: string, etag: string): boolean {
 /**
  * Writes a prepared response straight to node:http. Fastify's send() would copy
  * and re-validate every header on each request; taking over the reply skips only
- * that (onResponse and the request log still run). Node drops the body of HEAD
- * and 304 answers itself and merges a Connection header set beforehand.
+ * that (onResponse hooks still run). Node drops the body of HEAD and 304 answers
+ * itself and merges a Connection header set beforehand. Returns nothing, so that
+ * Fastify does not wait on the reply as on a promise.
  */
-export function sendPrepared (reply: FastifyReply, response: PreparedResponse, closeConnection = false): FastifyReply {
+export function sendPrepared (reply: FastifyReply, response: PreparedResponse, closeConnection = false): void {
   reply.hijack()
   if (closeConnection) reply.raw.setHeader('connection', 'close')
   reply.raw.writeHead(response.statusCode, response.rawHeaders as string[])
   reply.raw.end(response.body)
-  return reply
 }

@@ -27,24 +27,24 @@ async function serve (loaded: LoadedConfig): Promise<void> {
     await Promise.all([import('./app.js'), import('close-with-grace'), import('./domains.js')])
   const { config, warnings } = loaded
   const app = await buildApp(config)
-  for (const warning of warnings) app.log.warn(warning)
+  for (const warning of warnings) app.logger.warn(warning)
 
   // Multi-domain mode: SIGHUP and changes to the file reload it instead of stopping.
   const reloader = config.domains === undefined
     ? undefined
-    : startReloader({ initial: config.domains, apply: domains => app.setDomains(domains), log: app.log })
+    : startReloader({ initial: config.domains, apply: domains => app.setDomains(domains), log: app.logger })
   if (reloader !== undefined) process.on('SIGHUP', () => reloader.reload('SIGHUP'))
 
   closeWithGrace({
     delay: config.shutdownDrainMs + CLOSE_GRACE_MS,
-    logger: { error: (message: unknown) => app.log.error(message) },
+    logger: { error: (message: unknown) => app.logger.error(message) },
     skip: reloader === undefined ? [] : ['SIGHUP']
   }, async ({ signal, err }) => {
-    if (err !== undefined) app.log.error({ err }, 'unexpected error, shutting down')
-    else app.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
+    if (err !== undefined) app.logger.error({ err }, 'unexpected error, shutting down')
+    else app.logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
     reloader?.close()
     await app.drainAndClose(config.shutdownDrainMs)
-    app.log.info('stopped')
+    app.logger.info('stopped')
   })
 
   try {
@@ -52,9 +52,9 @@ async function serve (loaded: LoadedConfig): Promise<void> {
     const serving = config.domains === undefined
       ? { documents: config.documents }
       : { domainsFile: config.domains.file, hosts: config.domains.domains.size }
-    app.log.info({ address, ...serving, cacheMaxAge: config.cacheMaxAge }, 'serving')
+    app.logger.info({ address, ...serving, cacheMaxAge: config.cacheMaxAge }, 'serving')
   } catch (err) {
-    app.log.error({ err }, `cannot listen on ${config.host}:${config.port}`)
+    app.logger.error({ err }, `cannot listen on ${config.host}:${config.port}`)
     process.exit(1)
   }
 }

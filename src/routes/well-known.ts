@@ -21,10 +21,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownOptions): Promise<void> {
   const { documentsFor, isDraining } = options
 
-  function send (reply: FastifyReply, response: PreparedResponse): FastifyReply {
+  function send (reply: FastifyReply, response: PreparedResponse): void {
     // During the drain window every answer closes its connection, so keep-alive
     // clients reconnect to a replica that is staying instead of racing our close.
-    return sendPrepared(reply, response, isDraining())
+    sendPrepared(reply, response, isDraining())
   }
 
   for (const name of DOCUMENT_NAMES) {
