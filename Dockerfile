@@ -1,14 +1,14 @@
 # matrix-well-known: build on the full Node image, run on distroless (no shell,
-# no package manager, uid 65532). Only dist/ and production dependencies ship.
+# no package manager, uid 65532). Only the bundle ships: our code and its
+# dependencies in a few files (dist/bundle/, with their licences), no node_modules.
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
-RUN npm run build \
- && rm -f dist/*.map dist/routes/*.map \
- && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build
 
 FROM gcr.io/distroless/nodejs22-debian12:nonroot
 ARG VERSION=1.0.0
@@ -22,13 +22,14 @@ WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+# The same paths as in a checkout: dist/server.js serves, dist/cli.js checks.
+COPY --from=build /app/dist/bundle ./dist
 USER 65532:65532
 EXPOSE 8080
 # No shell or curl in the image: the server binary probes its own /healthz.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
   CMD ["/nodejs/bin/node", "dist/server.js", "--healthcheck"]
-# The image's entrypoint is node; node itself (not npm) receives SIGTERM.
-CMD ["dist/server.js"]
+# The image's entrypoint is node; node itself (not npm) receives SIGTERM. The
+# flags are npm start's: a 4 MB young generation keeps peak memory under load
+# about 20 MB lower, at no measured cost in throughput (README, "Performance").
+CMD ["--max-semi-space-size=4", "dist/server.js"]

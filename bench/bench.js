@@ -12,10 +12,15 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PATH = '/.well-known/matrix/server'
+// Exactly what `npm start` runs (the image runs the same, with the same flags).
+const OURS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.split(' ')
+  .map(word => word === 'node' ? process.execPath : word)
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '64,256').split(',').map(Number)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
-const STARTS = Number(process.env.BENCH_STARTS ?? 7)
+// Many short rounds: on a shared virtual machine the speed of the whole machine
+// drifts by ±20% over seconds, and a median over many pairs shrugs that off.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const STARTS = Number(process.env.BENCH_STARTS ?? 11)
 const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 10000)
 const SERVER_ENV = { MATRIX_SERVER: 'matrix.example.com:443', ...parseExtraEnv(process.env.BENCH_ENV) }
 
@@ -118,7 +123,10 @@ const median = values => {
 }
 const fixed = (value, digits = 2) => value.toFixed(digits)
 
-/** Median time from spawn to the first 200 over several cold starts, alternating A B A B. */
+/**
+ * Time from spawn to the first 200 over several cold starts, alternating A B A B:
+ * the median of each, and the median of the per-pair ratios first/second.
+ */
 async function startupMs (candidates) {
   const times = new Map(candidates.map(({ name }) => [name, []]))
   for (let round = 0; round < STARTS; round++) {
@@ -129,11 +137,29 @@ async function startupMs (candidates) {
       await once(server.child, 'exit')
     }
   }
-  return new Map([...times].map(([name, samples]) => [name, median(samples)]))
+  const [first, second] = [...times.values()]
+  return {
+    medians: new Map([...times].map(([name, samples]) => [name, median(samples)])),
+    ratio: median(first.map((sample, index) => sample / second[index]))
+  }
+}
+
+/**
+ * A cross-check immune to the machine's drift: both servers loaded at once,
+ * sharing one core, so whatever slows the machine slows both alike and the
+ * ratio of their throughputs is the ratio of their costs per request.
+ */
+async function sameTimeRatio (servers, connections) {
+  const ratios = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const [ours, reference] = await Promise.all(servers.map(server => load(server.port, connections, SECONDS)))
+    ratios.push(ours.rps / reference.rps)
+  }
+  return median(ratios)
 }
 
 async function main () {
-  const ours = await start('ours', [process.execPath, 'dist/server.js'], SERVER_ENV)
+  const ours = await start('ours', OURS, SERVER_ENV)
   const captured = parseResponse(await rawGet(ours.port))
   // Date changes every second and Connection/Keep-Alive are written by node:http
   // itself, for both servers alike; every other byte comes from our response.
@@ -146,11 +172,11 @@ async function main () {
   })
 
   const startups = await startupMs([
-    { name: 'ours', argv: [process.execPath, 'dist/server.js'], env: SERVER_ENV },
+    { name: 'ours', argv: OURS, env: SERVER_ENV },
     { name: 'reference', argv: [process.execPath, 'bench/reference.js'], env: { BENCH_RESPONSE: response, BENCH_KEEP_ALIVE: keepAlive } }
   ])
-  ours.startupMs = startups.get('ours')
-  reference.startupMs = startups.get('reference')
+  ours.startupMs = startups.medians.get('ours')
+  reference.startupMs = startups.medians.get('reference')
 
   const strip = raw => raw.replace(/\r\nDate: [^\r]*/, '')
   const identical = strip(await rawGet(ours.port)) === strip(await rawGet(reference.port))
@@ -159,14 +185,14 @@ async function main () {
   const servers = [ours, reference]
   for (const server of servers) server.idleRssMb = rssMb(server.child.pid, 'VmRSS')
 
-  console.log(`bench: load generator ${useWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds of ${SECONDS} s, start-up median of ${STARTS}, ` +
+  console.log(`bench: load generator ${useWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds of ${SECONDS} s, ${STARTS} cold starts each, ` +
     `connections ${CONNECTIONS.join(' and ')}, responses byte-identical: ${identical}`)
   console.log(`bench: our environment: ${Object.entries(SERVER_ENV).map(pair => pair.join('=')).join(' ')}`)
 
-  for (const server of servers) await load(server.port, CONNECTIONS[0], 2) // warm up the JIT
-
   const rows = []
   for (const connections of CONNECTIONS) {
+    // Warm up the JIT, and each server's first burst of new connections.
+    for (const server of servers) await load(server.port, connections, 2)
     const samples = { ours: [], reference: [] }
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse()
@@ -182,6 +208,7 @@ async function main () {
     })
   }
   for (const server of servers) server.peakRssMb = rssMb(server.child.pid, 'VmHWM')
+  for (const row of rows) row.sameTimeRatio = await sameTimeRatio(servers, row.connections)
 
   console.log('')
   console.log('| server | conns | req/s | p50 ms | p99 ms | idle RSS MB | peak RSS MB | start-up ms | ratio req/s | ratio p99 |')
@@ -195,6 +222,7 @@ async function main () {
     }
   }
   console.log('')
+  console.log(`bench: same-time cross-check, both loaded at once on one core: throughput ratio ${rows.map(row => `${fixed(row.sameTimeRatio)} at ${row.connections}`).join(', ')}`)
 
   for (const server of servers) server.child.kill('SIGTERM')
   await Promise.all(servers.map(server => server.child.exitCode === null ? once(server.child, 'exit') : undefined))
@@ -204,7 +232,7 @@ async function main () {
   const throughputRatio = Math.min(...rows.map(row => row.throughputRatio))
   const p99Ratio = Math.max(...rows.map(row => row.p99Ratio))
   console.log(`bench: throughput_ratio=${fixed(throughputRatio)} p99_ratio=${fixed(p99Ratio)} ` +
-    `startup_ratio=${fixed(ours.startupMs / reference.startupMs)} rss_idle_mb=${fixed(ours.idleRssMb, 1)} ` +
+    `startup_ratio=${fixed(startups.ratio)} rss_idle_mb=${fixed(ours.idleRssMb, 1)} ` +
     `rss_peak_mb=${fixed(ours.peakRssMb, 1)}`)
 }
 
@@ -225,8 +253,8 @@ async function domainsRun () {
   writeFileSync(script, `local i = 0\nrequest = function()\n  i = (i + 1) % ${DOMAINS}\n  return wrk.format(nil, nil, { ["Host"] = "d" .. i .. ".example.com" })\nend\n`)
 
   const candidates = [
-    { name: 'domains', argv: [process.execPath, 'dist/server.js'], env: { MATRIX_DOMAINS_FILE: file }, host: `d${DOMAINS - 1}.example.com` },
-    { name: 'single', argv: [process.execPath, 'dist/server.js'], env: SERVER_ENV }
+    { name: 'domains', argv: OURS, env: { MATRIX_DOMAINS_FILE: file }, host: `d${DOMAINS - 1}.example.com` },
+    { name: 'single', argv: OURS, env: SERVER_ENV }
   ]
   const startups = await startupMs(candidates)
   const servers = []
@@ -246,7 +274,7 @@ async function domainsRun () {
   await Promise.all(servers.map(server => once(server.child, 'exit')))
   const [domains, single] = servers
   console.log(`bench-domains: domains=${DOMAINS} file_kb=${(statSync(file).size / 1024).toFixed(0)} ` +
-    `startup_ms=${fixed(startups.get('domains'), 0)} (single ${fixed(startups.get('single'), 0)}) ` +
+    `startup_ms=${fixed(startups.medians.get('domains'), 0)} (single ${fixed(startups.medians.get('single'), 0)}) ` +
     `rss_idle_mb=${fixed(domains.idleRssMb, 1)} (single ${fixed(single.idleRssMb, 1)}) ` +
     `throughput_ratio_vs_single=${fixed(median(ratios))} at 64 connections, requests spread over every host`)
 }

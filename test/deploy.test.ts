@@ -54,6 +54,18 @@ t.test('the Kubernetes manifests probe routes that exist, on the port the servic
   t.same(rule.http.paths[0].backend.service, { name: service.metadata.name, port: { name: service.spec.ports[0].name } })
 })
 
+t.test('the image runs the bundle as npm start does, with the same node flags', async t => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const [node, ...startArgs] = manifest.scripts.start.split(' ')
+  t.equal(node, 'node')
+  t.equal(startArgs.at(-1), 'dist/bundle/server.js', 'npm start runs the bundle')
+  t.match(dockerfile, /^COPY --from=build \/app\/dist\/bundle \.\/dist$/m, 'the image holds the bundle as dist/')
+  const cmd = JSON.parse(/^CMD (.*)$/m.exec(dockerfile)![1]!)
+  t.same(cmd, [...startArgs.slice(0, -1), 'dist/server.js'])
+  t.match(dockerfile, /HEALTHCHECK [^\n]*\\\n\s+CMD \["\/nodejs\/bin\/node", "dist\/server\.js", "--healthcheck"\]/)
+})
+
 t.test('compose runs the image read-only, without capabilities, on loopback', async t => {
   const compose: Manifest = parse(deploy('compose.yaml'))
   const service = compose.services['matrix-well-known']

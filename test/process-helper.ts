@@ -1,6 +1,5 @@
-// Spawns the built server (dist/server.js, what the container runs) and reads
-// its JSON log lines, for the behaviour inject() cannot see: sockets, signals,
-// exit codes and stderr.
+// Spawns the built server and reads its JSON log lines, for the behaviour
+// inject() cannot see: sockets, signals, exit codes and stderr.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
@@ -8,7 +7,10 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 
+/** The compiled sources, one file per module: their source maps give coverage of src/. */
 export const SERVER_ENTRY = fileURLToPath(new URL('../dist/server.js', import.meta.url))
+/** The same code bundled with its dependencies: what `npm start` and the image run. */
+export const BUNDLE_ENTRY = fileURLToPath(new URL('../dist/bundle/server.js', import.meta.url))
 
 export async function freePort (): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
@@ -34,9 +36,9 @@ export interface Running {
 const inherited = Object.fromEntries(Object.entries(process.env)
   .filter(([name]) => name === 'PATH' || name.startsWith('NODE_') || name.startsWith('TAP') || name.startsWith('_TAPJS')))
 
-export function run (env: Readonly<Record<string, string | undefined>>, args: string[] = [], cwd?: string, nodeArgs: string[] = []): Running {
+export function run (env: Readonly<Record<string, string | undefined>>, args: string[] = [], cwd?: string, nodeArgs: string[] = [], entry = SERVER_ENTRY): Running {
   const port = Number(env.PORT ?? 0)
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
     cwd,
     env: { ...inherited, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -58,8 +60,8 @@ export function run (env: Readonly<Record<string, string | undefined>>, args: st
 }
 
 /** Starts the server on a free port and resolves once it logs that it serves. */
-export async function start (t: Test, env: Readonly<Record<string, string | undefined>>, cwd?: string, nodeArgs: string[] = []): Promise<Running> {
-  const running = run({ PORT: String(await freePort()), ...env }, [], cwd, nodeArgs)
+export async function start (t: Test, env: Readonly<Record<string, string | undefined>>, cwd?: string, nodeArgs: string[] = [], entry = SERVER_ENTRY): Promise<Running> {
+  const running = run({ PORT: String(await freePort()), ...env }, [], cwd, nodeArgs, entry)
   // A signal the server handles, so that it writes its coverage before it exits.
   t.teardown(async () => {
     if (running.child.exitCode !== null || running.child.signalCode !== null) return
