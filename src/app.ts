@@ -117,10 +117,11 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   app.decorate('logger', logger)
   if (config.logRequests) {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       // Probes would drown everything else at info level.
       if (request.routeOptions.config.quiet === true) logger.debug(requestLine(request, reply), 'request')
       else logger.info(requestLine(request, reply), 'request')
+      done()
     })
   }
 
