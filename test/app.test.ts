@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { LogLines, SERVER_ONLY, build } from './helper.js'
+import { exchange } from './process-helper.js'
 
 t.test('LOG_REQUESTS=true logs one line per request with what an admin needs', async t => {
   const logs = new LogLines()
@@ -63,14 +64,6 @@ async function listening (t: Test) {
   const app = await build(t)
   await app.listen({ host: '127.0.0.1', port: 0 })
   return (app.server.address() as AddressInfo).port
-}
-
-async function exchange (port: number, request: string | Buffer): Promise<string> {
-  const socket = connect(port, '127.0.0.1')
-  socket.write(request)
-  const chunks: Buffer[] = []
-  for await (const chunk of socket) chunks.push(chunk)
-  return Buffer.concat(chunks).toString()
 }
 
 t.test('requests Node cannot parse get a JSON 4xx and the server keeps serving', async t => {

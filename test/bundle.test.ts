@@ -4,12 +4,11 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { cpSync, mkdtempSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import t from 'tap'
 import { EVERYTHING } from './helper.js'
-import { BUNDLE_ENTRY, SERVER_ENTRY, run, start } from './process-helper.js'
+import { BUNDLE_ENTRY, exchange, run, start } from './process-helper.js'
 
 // Outside the project: no node_modules to fall back on.
 const isolated = mkdtempSync(join(tmpdir(), 'wk-bundle-'))
@@ -17,13 +16,7 @@ cpSync(dirname(BUNDLE_ENTRY), isolated, { recursive: true })
 const ISOLATED_SERVER = join(isolated, 'server.js')
 const ISOLATED_CLI = join(isolated, 'cli.js')
 
-async function rawExchange (port: number, request: string): Promise<string> {
-  const socket = connect(port, '127.0.0.1')
-  socket.end(request)
-  const chunks: Buffer[] = []
-  for await (const chunk of socket) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('latin1').replace(/\r\ndate: [^\r]*/i, '')
-}
+const withoutDate = (response: string) => response.replace(/\r\ndate: [^\r]*/i, '')
 
 const REQUESTS = [
   'GET /.well-known/matrix/server HTTP/1.1\r\nHost: example.com\r\n\r\n',
@@ -39,27 +32,27 @@ const REQUESTS = [
 ].map(request => request.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'))
 
 t.test('the bundle answers every kind of request byte for byte like the compiled sources', async t => {
-  const compiled = await start(t, EVERYTHING, undefined, [], SERVER_ENTRY)
-  const bundled = await start(t, EVERYTHING, undefined, [], ISOLATED_SERVER)
+  const compiled = await start(t, EVERYTHING)
+  const bundled = await start(t, EVERYTHING, { entry: ISOLATED_SERVER })
   for (const request of REQUESTS) {
     const requestLine = request.slice(0, request.indexOf('\r\n'))
-    const expected = await rawExchange(compiled.port, request)
+    const expected = withoutDate(await exchange(compiled.port, request))
     t.match(expected, /^HTTP\/1\.1 \d{3} /, requestLine)
-    t.equal(await rawExchange(bundled.port, request), expected, requestLine)
+    t.equal(withoutDate(await exchange(bundled.port, request)), expected, requestLine)
   }
   t.same(bundled.logs.map(line => line.msg), compiled.logs.map(line => line.msg), 'the same log lines')
 })
 
 t.test('the bundle drains on SIGTERM, passes its health check and refuses bad configuration', async t => {
-  const bundled = await start(t, EVERYTHING, undefined, [], ISOLATED_SERVER)
-  const healthy = run({ ...EVERYTHING, PORT: String(bundled.port) }, ['--healthcheck'], undefined, [], ISOLATED_SERVER)
+  const bundled = await start(t, EVERYTHING, { entry: ISOLATED_SERVER })
+  const healthy = run({ ...EVERYTHING, PORT: String(bundled.port) }, ['--healthcheck'], { entry: ISOLATED_SERVER })
   t.same(await healthy.exited, { code: 0, signal: null })
   bundled.child.kill('SIGTERM')
   t.same(await bundled.exited, { code: 0, signal: null })
   t.match(bundled.logs.at(-1), { msg: 'stopped' })
   t.equal(bundled.stderr(), '')
 
-  const refused = run({ MATRIX_SERVER: 'https://matrix.example.com' }, [], undefined, [], ISOLATED_SERVER)
+  const refused = run({ MATRIX_SERVER: 'https://matrix.example.com' }, [], { entry: ISOLATED_SERVER })
   t.same(await refused.exited, { code: 78, signal: null })
   t.match(refused.stderr(), /^matrix-well-known: invalid configuration: MATRIX_SERVER="https:\/\/matrix\.example\.com" has a scheme[^\n]*\n$/)
 })

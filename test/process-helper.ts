@@ -2,7 +2,7 @@
 // inject() cannot see: sockets, signals, exit codes and stderr.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
@@ -21,6 +21,23 @@ export async function freePort (): Promise<number> {
   return port
 }
 
+/** Writes raw bytes to a fresh connection and returns everything read until the server closes it. */
+export async function exchange (port: number, request: string | Buffer): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  socket.write(request)
+  const chunks: Buffer[] = []
+  for await (const chunk of socket) chunks.push(chunk)
+  return Buffer.concat(chunks).toString()
+}
+
+export interface RunOptions {
+  readonly cwd?: string
+  /** Flags for node itself, before the entry point. */
+  readonly nodeArgs?: readonly string[]
+  /** The entry point: the compiled sources unless told otherwise. */
+  readonly entry?: string
+}
+
 export interface Running {
   readonly child: ChildProcess
   readonly port: number
@@ -36,7 +53,8 @@ export interface Running {
 const inherited = Object.fromEntries(Object.entries(process.env)
   .filter(([name]) => name === 'PATH' || name.startsWith('NODE_') || name.startsWith('TAP') || name.startsWith('_TAPJS')))
 
-export function run (env: Readonly<Record<string, string | undefined>>, args: string[] = [], cwd?: string, nodeArgs: string[] = [], entry = SERVER_ENTRY): Running {
+export function run (env: Readonly<Record<string, string | undefined>>, args: string[] = [], options: RunOptions = {}): Running {
+  const { cwd, nodeArgs = [], entry = SERVER_ENTRY } = options
   const port = Number(env.PORT ?? 0)
   const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
     cwd,
@@ -60,8 +78,8 @@ export function run (env: Readonly<Record<string, string | undefined>>, args: st
 }
 
 /** Starts the server on a free port and resolves once it logs that it serves. */
-export async function start (t: Test, env: Readonly<Record<string, string | undefined>>, cwd?: string, nodeArgs: string[] = [], entry = SERVER_ENTRY): Promise<Running> {
-  const running = run({ PORT: String(await freePort()), ...env }, [], cwd, nodeArgs, entry)
+export async function start (t: Test, env: Readonly<Record<string, string | undefined>>, options: RunOptions = {}): Promise<Running> {
+  const running = run({ PORT: String(await freePort()), ...env }, [], options)
   // A signal the server handles, so that it writes its coverage before it exits.
   t.teardown(async () => {
     if (running.child.exitCode !== null || running.child.signalCode !== null) return

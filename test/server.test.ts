@@ -38,7 +38,7 @@ t.test('logs advice about the configuration as warnings', async t => {
 t.test('reads .env from the working directory, under the environment', async t => {
   const dir = mkdtempSync(join(tmpdir(), 'wk-dotenv-'))
   writeFileSync(join(dir, '.env'), 'MATRIX_SERVER=from-dotenv.example.com:443\nCACHE_MAX_AGE=600\n')
-  const server = await start(t, { CACHE_MAX_AGE: '900' }, dir)
+  const server = await start(t, { CACHE_MAX_AGE: '900' }, { cwd: dir })
   const response = await fetch(`${server.url}/.well-known/matrix/server`)
   t.equal(await response.text(), '{"m.server":"from-dotenv.example.com:443"}')
   t.equal(response.headers.get('cache-control'), 'public, max-age=900')
@@ -205,7 +205,7 @@ t.test('a second signal exits at once', async t => {
 
 t.test('an unexpected error is logged as one JSON line, then the server drains and exits 1', async t => {
   const fixture = new URL('./fixtures/throw-later.mjs', import.meta.url).href
-  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '0' }, undefined, [`--import=${fixture}`])
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '0' }, { nodeArgs: [`--import=${fixture}`] })
   const exit = await server.exited
   t.same(exit, { code: 1, signal: null })
   t.match(server.logs.find(line => line.level === 50), {
