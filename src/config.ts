@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { parseEnv } from 'node:util'
 import envSchema from 'env-schema'
-import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains.js'
+import { clientDocument, serverDocument, supportDocument, type BuiltDocument, type DocumentBodies } from './documents.js'
+import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
 import {
   clientExtraProblem,
   httpsUrlProblem,
-  oversizeProblem,
+  listenHostProblem,
   parseJson,
   parseServerName,
   serverNameWarnings,
@@ -20,7 +21,7 @@ import {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
 
-const schema = {
+export const ENV_SCHEMA = {
   type: 'object',
   properties: {
     MATRIX_SERVER: { type: 'string' },
@@ -31,7 +32,7 @@ const schema = {
     MATRIX_SUPPORT_PAGE: { type: 'string' },
     MATRIX_DOMAINS_FILE: { type: 'string' },
     HOST: { type: 'string', default: '0.0.0.0' }, // every interface: the proxy reaches us from outside the container
-    PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 8080 },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 }, // 0: any free port, which the `serving` line names
     // Synapse clamps the period to 5 min–48 h and the spec recommends at most 48 h.
     CACHE_MAX_AGE: { type: 'integer', minimum: 300, maximum: 172800, default: 14400 }, // seconds
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
@@ -45,7 +46,7 @@ const schema = {
 } as const
 
 /** A good value for every variable, quoted in each error line. */
-export const EXAMPLES: Record<keyof typeof schema.properties, string> = {
+export const EXAMPLES: Record<keyof typeof ENV_SCHEMA.properties, string> = {
   MATRIX_SERVER: 'matrix.example.com:443',
   MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
   MATRIX_IDENTITY_SERVER_BASE_URL: 'https://vector.im',
@@ -64,13 +65,6 @@ export const EXAMPLES: Record<keyof typeof schema.properties, string> = {
 
 type Variable = keyof typeof EXAMPLES
 
-export interface Documents {
-  /** Serialised bodies, exactly as served; a missing one is answered with 404. */
-  readonly server?: string
-  readonly client?: string
-  readonly support?: string
-}
-
 export interface Config {
   readonly host: string
   readonly port: number
@@ -80,9 +74,9 @@ export interface Config {
   readonly trustProxy: boolean | number | readonly string[]
   readonly shutdownDrainMs: number
   /** Single-domain mode: the documents every request gets. Empty in multi-domain mode. */
-  readonly documents: Documents
-  /** Multi-domain mode: the documents the domains file gave at start-up. */
-  readonly domains?: DomainsSnapshot
+  readonly documents: DocumentBodies
+  /** Multi-domain mode: the hosts and documents the domains file gave at start-up. */
+  readonly domainsFile?: DomainsSnapshot
 }
 
 export interface LoadedConfig {
@@ -151,7 +145,7 @@ function readEnvironment (env: Environment, options: LoadOptions): { raw: RawSet
     if (value !== undefined && key in EXAMPLES) data[key] = value
   }
   try {
-    return { raw: envSchema<RawSettings>({ schema, data, env: false }), problems: [] }
+    return { raw: envSchema<RawSettings>({ schema: ENV_SCHEMA, data, env: false }), problems: [] }
   } catch (err) {
     const errors = (err as { errors: Array<{ instancePath: string, message?: string, params: Record<string, unknown> }> }).errors
     const problems = errors.map(error => {
@@ -177,20 +171,20 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     problems.push(describe(variable, raw[variable], problem))
   }
 
-  const hostProblem = isIP(raw.HOST) === 0 && parseServerName(raw.HOST).value?.kind !== 'dns'
-  if (hostProblem) fail('HOST', 'is not an IP address or host name to listen on')
+  const hostProblem = listenHostProblem(raw.HOST)
+  if (hostProblem !== undefined) fail('HOST', hostProblem)
 
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY)
   if (trustProxy === undefined) fail('TRUST_PROXY', 'is not true, false, a hop count or a list of addresses and CIDR ranges')
 
   const singleDomain = SINGLE_DOMAIN_VARIABLES.filter(variable => raw[variable] !== undefined)
-  let documents: Documents = {}
-  let domains: DomainsSnapshot | undefined
+  let documents: DocumentBodies = {}
+  let domainsFile: DomainsSnapshot | undefined
   if (raw.MATRIX_DOMAINS_FILE !== undefined) {
     if (singleDomain.length > 0) {
       fail('MATRIX_DOMAINS_FILE', `cannot be combined with ${singleDomain.join(', ')}: describe every host in the file`)
     } else {
-      domains = readDomains(raw.MATRIX_DOMAINS_FILE, fail)
+      domainsFile = readDomainsFile(raw.MATRIX_DOMAINS_FILE, fail)
     }
   } else if (singleDomain.length === 0) {
     problems.push('MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL: there is nothing to serve ' +
@@ -209,7 +203,7 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     trustProxy: Object.freeze(trustProxy) as Config['trustProxy'],
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
     documents: Object.freeze(documents),
-    ...(domains === undefined ? {} : { domains })
+    ...(domainsFile === undefined ? {} : { domainsFile })
   }
   return Object.freeze({ config: Object.freeze(config), warnings: Object.freeze(warnings) })
 }
@@ -236,7 +230,7 @@ const SINGLE_DOMAIN_VARIABLES = [
   'MATRIX_CLIENT_EXTRA', 'MATRIX_SUPPORT_CONTACTS', 'MATRIX_SUPPORT_PAGE'
 ] as const
 
-function readDomains (path: string, fail: Fail): DomainsSnapshot | undefined {
+function readDomainsFile (path: string, fail: Fail): DomainsSnapshot | undefined {
   try {
     return loadDomainsFile(path)
   } catch (err) {
@@ -246,32 +240,34 @@ function readDomains (path: string, fail: Fail): DomainsSnapshot | undefined {
   }
 }
 
-function composeDocuments (raw: RawSettings, fail: Fail, warnings: string[]): Documents {
+function composeDocuments (raw: RawSettings, fail: Fail, warnings: string[]): DocumentBodies {
   const documents: { server?: string, client?: string, support?: string } = {}
 
   if (raw.MATRIX_SERVER !== undefined) {
     const parsed = parseServerName(raw.MATRIX_SERVER)
-    if (parsed.problem !== undefined) {
-      fail('MATRIX_SERVER', parsed.problem)
-    } else {
+    if (parsed.value !== undefined) {
       warnings.push(...serverNameWarnings(raw.MATRIX_SERVER, parsed.value).map(text => `MATRIX_SERVER: ${text}`))
-      documents.server = JSON.stringify({ 'm.server': raw.MATRIX_SERVER })
     }
+    documents.server = built(serverDocument(raw.MATRIX_SERVER), 'MATRIX_SERVER', fail)
   }
 
   const client = composeClient(raw, fail)
-  if (client !== undefined) documents.client = checkSize(client, 'MATRIX_CLIENT_EXTRA', fail)
+  if (client !== undefined) documents.client = built(clientDocument(client), 'MATRIX_CLIENT_EXTRA', fail)
 
   const support = composeSupport(raw, fail)
-  if (support !== undefined) documents.support = checkSize(support, 'MATRIX_SUPPORT_CONTACTS', fail)
+  if (support !== undefined) documents.support = built(supportDocument(support), 'MATRIX_SUPPORT_CONTACTS', fail)
 
   return documents
 }
 
-function checkSize (json: string, variable: Variable, fail: Fail): string | undefined {
-  const problem = oversizeProblem(json)
-  if (problem === undefined) return json
-  fail(variable, problem)
+/**
+ * The body, or the builder's problem reported against `variable`. Each variable
+ * is checked on its own first, so what is left for the builder is the document
+ * as a whole: its size.
+ */
+function built (document: BuiltDocument, variable: Variable, fail: Fail): string | undefined {
+  if (document.problem === undefined) return document.body
+  fail(variable, document.problem.problem)
   return undefined
 }
 
@@ -295,7 +291,8 @@ function checkedJson (raw: RawSettings, variable: 'MATRIX_CLIENT_EXTRA' | 'MATRI
   return undefined
 }
 
-function composeClient (raw: RawSettings, fail: Fail): string | undefined {
+/** The client document from its variables (a bad one is left out: its problem already stops start-up). */
+function composeClient (raw: RawSettings, fail: Fail): object | undefined {
   const baseUrl = checkedUrl(raw, 'MATRIX_CLIENT_BASE_URL', fail)
   const identityServer = checkedUrl(raw, 'MATRIX_IDENTITY_SERVER_BASE_URL', fail)
   const extra = checkedJson(raw, 'MATRIX_CLIENT_EXTRA', clientExtraProblem, fail) as Record<string, unknown> | undefined
@@ -308,15 +305,16 @@ function composeClient (raw: RawSettings, fail: Fail): string | undefined {
   if (baseUrl === undefined) return undefined
   const document: Record<string, unknown> = { 'm.homeserver': { base_url: baseUrl } }
   if (identityServer !== undefined) document['m.identity_server'] = { base_url: identityServer }
-  return JSON.stringify({ ...document, ...extra })
+  return { ...document, ...extra }
 }
 
-function composeSupport (raw: RawSettings, fail: Fail): string | undefined {
+/** The support document from its variables (a bad one is left out: its problem already stops start-up). */
+function composeSupport (raw: RawSettings, fail: Fail): object | undefined {
   const contacts = checkedJson(raw, 'MATRIX_SUPPORT_CONTACTS', supportContactsProblem, fail)
   const supportPage = checkedUrl(raw, 'MATRIX_SUPPORT_PAGE', fail)
   if (contacts === undefined && supportPage === undefined) return undefined
   const document: Record<string, unknown> = {}
   if (contacts !== undefined) document.contacts = contacts
   if (supportPage !== undefined) document.support_page = supportPage
-  return JSON.stringify(document)
+  return document
 }

@@ -1,9 +1,9 @@
 // The production entry point, and the only module that touches the process:
 // it reads the environment, listens, handles signals and sets the exit code.
 import { ConfigError, loadConfig, type LoadedConfig } from './config.js'
+import { EXIT_CODES } from './exit-codes.js'
 import { probeHealth } from './healthcheck.js'
 
-const EXIT_CONFIG = 78 // EX_CONFIG from sysexits.h: systemd and supervisors show it as a configuration error
 const HEALTHCHECK_TIMEOUT_MS = 3000 // below Docker's default 30 s health-check timeout
 // Beyond the drain window: time for open connections to finish before a forced exit.
 const CLOSE_GRACE_MS = 5000
@@ -15,7 +15,7 @@ function readConfig (): LoadedConfig | undefined {
     /* c8 ignore next -- loadConfig throws nothing else: anything else is a bug, to crash with its stack */
     if (!(err instanceof ConfigError)) throw err
     for (const problem of err.problems) process.stderr.write(`matrix-well-known: invalid configuration: ${problem}\n`)
-    process.exitCode = EXIT_CONFIG
+    process.exitCode = EXIT_CODES.config
     return undefined
   }
 }
@@ -23,39 +23,41 @@ function readConfig (): LoadedConfig | undefined {
 async function serve (loaded: LoadedConfig): Promise<void> {
   // Loaded here so that the container's health probe, which runs this file
   // every 30 s, starts without Fastify.
-  const [{ buildApp }, { default: closeWithGrace }, { startReloader }] =
-    await Promise.all([import('./app.js'), import('close-with-grace'), import('./domains.js')])
+  const [{ buildApp }, { createLogger }, { default: closeWithGrace }, { startReloader }] = await Promise.all([
+    import('./app.js'), import('./logger.js'), import('close-with-grace'), import('./domains-reloader.js')
+  ])
   const { config, warnings } = loaded
-  const app = await buildApp(config)
-  for (const warning of warnings) app.logger.warn(warning)
+  const log = createLogger(config.logLevel)
+  const app = await buildApp(config, { log })
+  for (const warning of warnings) log.warn(warning)
 
   // Multi-domain mode: SIGHUP and changes to the file reload it instead of stopping.
-  const reloader = config.domains === undefined
+  const reloader = config.domainsFile === undefined
     ? undefined
-    : startReloader({ initial: config.domains, apply: domains => app.setDomains(domains), log: app.logger })
+    : startReloader({ initial: config.domainsFile, apply: hosts => app.replaceHosts(hosts), log })
   if (reloader !== undefined) process.on('SIGHUP', () => reloader.reload('SIGHUP'))
 
   closeWithGrace({
     delay: config.shutdownDrainMs + CLOSE_GRACE_MS,
-    logger: { error: (message: unknown) => app.logger.error(message) },
+    logger: { error: (message: unknown) => log.error(message) },
     skip: reloader === undefined ? [] : ['SIGHUP']
   }, async ({ signal, err }) => {
-    if (err !== undefined) app.logger.error({ err }, 'unexpected error, shutting down')
-    else app.logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
+    if (err !== undefined) log.error({ err }, 'unexpected error, shutting down')
+    else log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
     reloader?.close()
     await app.drainAndClose(config.shutdownDrainMs)
-    app.logger.info('stopped')
+    log.info('stopped')
   })
 
   try {
     const address = await app.listen({ host: config.host, port: config.port })
-    const serving = config.domains === undefined
+    const serving = config.domainsFile === undefined
       ? { documents: config.documents }
-      : { domainsFile: config.domains.file, hosts: config.domains.domains.size }
-    app.logger.info({ address, ...serving, cacheMaxAge: config.cacheMaxAge }, 'serving')
+      : { domainsFile: config.domainsFile.file, hosts: config.domainsFile.hosts.size }
+    log.info({ address, ...serving, cacheMaxAge: config.cacheMaxAge }, 'serving')
   } catch (err) {
-    app.logger.error({ err }, `cannot listen on ${config.host}:${config.port}`)
-    process.exit(1)
+    log.error({ err }, `cannot listen on ${config.host}:${config.port}`)
+    process.exit(EXIT_CODES.failure)
   }
 }
 
@@ -63,7 +65,7 @@ const loaded = readConfig()
 if (loaded !== undefined) {
   if (process.argv.includes('--healthcheck')) {
     const healthy = await probeHealth(loaded.config.host, loaded.config.port, HEALTHCHECK_TIMEOUT_MS)
-    process.exitCode = healthy ? 0 : 1
+    process.exitCode = healthy ? EXIT_CODES.ok : EXIT_CODES.failure
   } else {
     await serve(loaded)
   }

@@ -1,7 +1,7 @@
 // Pure checks for every value a delegation document can carry. Each returns the
 // problem in plain words (to follow "<VARIABLE>=<value> ") or undefined when the
 // value is good, so config.ts, the domains file and the `check` command share them.
-import { isIPv6 } from 'node:net'
+import { isIP, isIPv6 } from 'node:net'
 
 // Matrix spec, appendices "Server Name": dns-name is 1*255 of [A-Za-z0-9-.];
 // Synapse's VALID_HOST_REGEX adds that labels are non-empty and joined by single dots.
@@ -15,15 +15,6 @@ export interface ServerNameFacts {
   hostname: string
   port: number | undefined
   kind: 'dns' | 'ipv4' | 'ipv6'
-}
-
-// Tuwunel refuses larger well-known documents; Synapse and gomatrixserverlib stop at 50 KiB.
-export const MAX_DOCUMENT_BYTES = 12 * 1024
-
-export function oversizeProblem (json: string): string | undefined {
-  const bytes = Buffer.byteLength(json)
-  if (bytes <= MAX_DOCUMENT_BYTES) return undefined
-  return `makes a document of ${bytes} bytes: keep it under ${MAX_DOCUMENT_BYTES} (12 KiB), the most some homeservers read`
 }
 
 export type Parsed<T> = { value: T, problem?: undefined } | { value?: undefined, problem: string }
@@ -108,6 +99,12 @@ export function serverNameWarnings (input: string, facts: ServerNameFacts): stri
     warnings.push(`"${input.slice(0, 40)}…" is ${input.length} characters long: the Matrix spec recommends at most 230`)
   }
   return warnings
+}
+
+/** HOST: an IP address or a host name to listen on, without brackets or port. */
+export function listenHostProblem (input: string): string | undefined {
+  if (isIP(input) !== 0 || parseServerName(input).value?.kind === 'dns') return undefined
+  return 'is not an IP address or host name to listen on'
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]'])

@@ -2,21 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError, EXAMPLES, loadConfig, type Environment } from '../src/config.js'
-import { MAX_DOCUMENT_BYTES } from '../src/validators.js'
-import { EVERYTHING, SERVER_ONLY } from './helper.js'
+import { EXAMPLES, loadConfig, type Environment } from '../src/config.js'
+import { MAX_DOCUMENT_BYTES } from '../src/documents.js'
+import { EVERYTHING, SERVER_ONLY, problemsOf } from './helper.js'
 
 const load = (env: Environment) => loadConfig(env, { dotenvPath: false })
-
-function problemsOf (env: Environment, dotenvPath: string | false = false): readonly string[] {
-  try {
-    loadConfig(env, { dotenvPath })
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  throw new Error(`accepted ${JSON.stringify(env)}`)
-}
 
 t.test('applies the documented defaults', async t => {
   const { config, warnings } = load(SERVER_ONLY)
@@ -73,6 +63,10 @@ t.test('TRUST_PROXY takes true, false, a hop count or addresses', async t => {
   }
 })
 
+t.test('PORT=0 listens on a port the system picks', async t => {
+  t.equal(load({ ...SERVER_ONLY, PORT: '0' }).config.port, 0)
+})
+
 t.test('HOST takes an address or a host name', async t => {
   t.equal(load({ ...SERVER_ONLY, HOST: 'localhost' }).config.host, 'localhost')
   t.equal(load({ ...SERVER_ONLY, HOST: '127.0.0.1' }).config.host, '127.0.0.1')
@@ -86,7 +80,7 @@ t.test('one line per bad variable: its name, the bad value and a good example', 
     [{ MATRIX_SERVER: 'https://matrix.example.com' },
       /^MATRIX_SERVER="https:\/\/matrix.example.com" has a scheme: remove "https:\/\/" \(example: MATRIX_SERVER=matrix.example.com:443\)$/],
     [{ MATRIX_SERVER: '' }, /^MATRIX_SERVER="" is empty \(example: /],
-    [{ ...SERVER_ONLY, PORT: '0' }, /^PORT="0" is out of range: it must be >= 1 \(example: PORT=8080\)$/],
+    [{ ...SERVER_ONLY, PORT: '-1' }, /^PORT="-1" is out of range: it must be >= 0 \(example: PORT=8080\)$/],
     [{ ...SERVER_ONLY, PORT: '65536' }, /^PORT="65536" is out of range: it must be <= 65535/],
     [{ ...SERVER_ONLY, PORT: 'http' }, /^PORT="http" is not valid: it must be integer \(example: PORT=8080\)$/],
     [{ ...SERVER_ONLY, CACHE_MAX_AGE: '60' }, /^CACHE_MAX_AGE="60" is out of range: it must be >= 300 \(example: CACHE_MAX_AGE=14400\)$/],
@@ -120,7 +114,7 @@ t.test('one line per bad variable: its name, the bad value and a good example', 
 })
 
 t.test('reports every bad variable at once', async t => {
-  const problems = problemsOf({ MATRIX_SERVER: 'a_b', PORT: '0', CACHE_MAX_AGE: '1', MATRIX_SUPPORT_PAGE: 'x' })
+  const problems = problemsOf({ MATRIX_SERVER: 'a_b', PORT: '-1', CACHE_MAX_AGE: '1', MATRIX_SUPPORT_PAGE: 'x' })
   t.match(problems, [/^PORT=/, /^CACHE_MAX_AGE=/])
   const later = problemsOf({ MATRIX_SERVER: 'a_b', MATRIX_SUPPORT_PAGE: 'x', TRUST_PROXY: 'x' })
   t.match(later, [/^TRUST_PROXY=/, /^MATRIX_SERVER=/, /^MATRIX_SUPPORT_PAGE=/])

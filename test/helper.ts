@@ -1,9 +1,14 @@
-// Builds the real app from a literal environment (never process.env) and closes
-// it when the test ends; collects its log lines for assertions.
+// In-process helpers: build the real app from a literal environment (never
+// process.env) and close it when the test ends; collect its log lines; collect
+// the problems a configuration is refused with; wait for a condition; talk raw
+// HTTP to a listening server.
+import { connect } from 'node:net'
 import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
-import { buildApp } from '../src/app.js'
-import { loadConfig, type Config, type Environment } from '../src/config.js'
+import { buildApp, type AppOptions } from '../src/app.js'
+import { ConfigError, loadConfig, type Config, type Environment } from '../src/config.js'
+import { createLogger } from '../src/logger.js'
 
 export const SERVER_ONLY: Environment = { MATRIX_SERVER: 'matrix.example.com:443' }
 
@@ -20,6 +25,17 @@ export function configFrom (env: Environment): Config {
   return loadConfig(env, { dotenvPath: false }).config
 }
 
+/** The error lines a configuration is refused with; fails the test when it is accepted. */
+export function problemsOf (env: Environment, dotenvPath: string | false = false): readonly string[] {
+  try {
+    loadConfig(env, { dotenvPath })
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`)
+}
+
 export class LogLines extends Writable {
   readonly lines: Array<Record<string, unknown>> = []
 
@@ -31,8 +47,27 @@ export class LogLines extends Writable {
   }
 }
 
-export async function build (t: Test, env: Environment = SERVER_ONLY, logs = new LogLines()) {
-  const app = await buildApp(configFrom(env), { logStream: logs })
+export async function build (t: Test, env: Environment = SERVER_ONLY, logs = new LogLines(), options: Omit<AppOptions, 'log'> = {}) {
+  const config = configFrom(env)
+  const app = await buildApp(config, { ...options, log: createLogger(config.logLevel, logs) })
   t.teardown(() => app.close())
   return app
+}
+
+/** Polls until `condition` holds; fails after `timeoutMs`, naming what it waited for. */
+export async function until (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+/** Writes raw bytes to a fresh connection and returns everything read until the server closes it. */
+export async function exchange (port: number, request: string | Buffer): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  socket.write(request)
+  const chunks: Buffer[] = []
+  for await (const chunk of socket) chunks.push(chunk)
+  return Buffer.concat(chunks).toString('latin1')
 }

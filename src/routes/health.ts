@@ -1,7 +1,7 @@
 // Probes for Docker and Kubernetes, outside /.well-known so that no proxy rule
 // for the documents exposes them.
 import type { FastifyInstance } from 'fastify'
-import { RESPONSES, sendPrepared } from '../documents.js'
+import { RESPONSES, sendPrepared } from '../responses.js'
 
 export interface HealthOptions {
   readonly isDraining: () => boolean

@@ -1,22 +1,23 @@
 // The three delegation documents share one route: the handler only picks a
 // prepared response, so a request does no JSON, hashing or header work.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { DOCUMENT_NAMES } from '../documents.js'
 import {
-  DOCUMENT_NAMES,
+  ALLOWED_METHODS,
   RESPONSES,
   matchesIfNoneMatch,
   sendPrepared,
-  type DocumentSet,
+  type PreparedDocuments,
   type PreparedResponse
-} from '../documents.js'
+} from '../responses.js'
 
 export interface WellKnownOptions {
   /** The documents for the server name a request is for; undefined when none are. */
-  readonly documentsFor: (request: FastifyRequest) => DocumentSet | undefined
+  readonly documentsFor: (request: FastifyRequest) => PreparedDocuments | undefined
   readonly isDraining: () => boolean
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const ALLOWED = new Set<string>(ALLOWED_METHODS)
 
 export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownOptions): Promise<void> {
   const { documentsFor, isDraining } = options
@@ -41,7 +42,7 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
       return send(reply, document.ok)
     })
     app.route({
-      method: app.supportedMethods.filter(method => !SAFE_METHODS.has(method)),
+      method: app.supportedMethods.filter(method => !ALLOWED.has(method)),
       url,
       handler: (request, reply) => send(reply, RESPONSES.methodNotAllowed)
     })

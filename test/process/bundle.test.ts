@@ -1,14 +1,12 @@
 // dist/bundle/ is what `npm start` and the image run: the compiled sources the
 // other process tests start, bundled with their dependencies. It must behave
 // the same, byte for byte, and need nothing from node_modules.
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { cpSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import t from 'tap'
-import { EVERYTHING } from './helper.js'
-import { BUNDLE_ENTRY, exchange, run, start } from './process-helper.js'
+import { EVERYTHING, exchange } from '../helper.js'
+import { BUNDLE_ENTRY, run, runCli, start } from './helper.js'
 
 // Outside the project: no node_modules to fall back on.
 const isolated = mkdtempSync(join(tmpdir(), 'wk-bundle-'))
@@ -58,10 +56,7 @@ t.test('the bundle drains on SIGTERM, passes its health check and refuses bad co
 })
 
 t.test('the bundled check command runs', async t => {
-  const child = spawn(process.execPath, [ISOLATED_CLI, 'check', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', chunk => { out += chunk })
-  const [code] = await once(child, 'exit')
+  const { code, out } = await runCli(['check', '--help'], ISOLATED_CLI)
   t.equal(code, 0)
   t.match(out, /^Usage: matrix-well-known check <server-name>/)
 })

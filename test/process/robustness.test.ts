@@ -1,11 +1,11 @@
 // Hostile and broken clients against the running process, over real sockets:
-// random and mutated requests, and connections that never finish their headers.
+// thousands of random and mutated requests.
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { connect, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { start, type Running } from './process-helper.js'
+import { get, start, type Serving } from './helper.js'
 
 const SEED = 20261128
 
@@ -59,8 +59,9 @@ function fuzzRequest (random: Random): { data: Buffer, disconnectEarly: boolean 
 interface Exchange { status: 'answered' | 'closed' | 'gave-up', statuses: number[], malformed?: string }
 
 /**
- * Sends one fuzzed request and reads until the server closes, or the answer has
- * been quiet for 100 ms (a keep-alive connection), or nothing came for a second.
+ * Sends one fuzzed request, half-closes, and reads until the server closes: it
+ * answers what it read, then ends the connection (a safety timer gives up after
+ * 5 s, which no request should need).
  */
 async function exchange (port: number, data: Buffer, disconnectEarly: boolean): Promise<Exchange> {
   const socket = connect(port, '127.0.0.1')
@@ -71,16 +72,12 @@ async function exchange (port: number, data: Buffer, disconnectEarly: boolean): 
     socket.destroy()
     return { status: 'closed', statuses: [] }
   }
-  socket.write(data)
+  socket.end(data)
   const chunks: Buffer[] = []
   const ended = await new Promise<boolean>(resolve => {
-    let quiet = setTimeout(() => resolve(false), 1000)
-    socket.on('data', chunk => {
-      chunks.push(chunk)
-      clearTimeout(quiet)
-      quiet = setTimeout(() => resolve(false), 100)
-    })
-    socket.on('close', () => { clearTimeout(quiet); resolve(true) })
+    const safety = setTimeout(() => resolve(false), 5000)
+    socket.on('data', chunk => chunks.push(chunk))
+    socket.on('close', () => { clearTimeout(safety); resolve(true) })
   })
   socket.destroy()
   const text = Buffer.concat(chunks).toString('latin1')
@@ -90,15 +87,15 @@ async function exchange (port: number, data: Buffer, disconnectEarly: boolean): 
   return { status: 'answered', statuses, malformed }
 }
 
-function rssMb (server: Running): number {
+function rssMb (server: Serving): number {
   const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
 }
 
-async function stillServes (t: Test, server: Running) {
-  const response = await fetch(`${server.url}/.well-known/matrix/server`)
+async function stillServes (t: Test, server: Serving) {
+  const response = await get(`${server.url}/.well-known/matrix/server`)
   t.equal(response.status, 200, 'the process keeps serving')
-  t.equal(await response.text(), '{"m.server":"matrix.example.com:443"}')
+  t.equal(response.body, '{"m.server":"matrix.example.com:443"}')
 }
 
 t.test('thousands of random and mutated requests: well-formed non-5xx answers or clean closes', async t => {
@@ -140,38 +137,5 @@ t.test('thousands of random and mutated requests: well-formed non-5xx answers or
   t.equal(tally.sent, BATCHES * PER_BATCH)
   t.ok(tally.responses > PER_BATCH, 'most requests got an answer')
   t.ok(rss.at(-1)! - rss[0]! < 25, `memory settles (${rss[0]!.toFixed(1)} → ${rss.at(-1)!.toFixed(1)} MB)`)
-  await stillServes(t, server)
-})
-
-t.test('300 connections that never finish their headers neither delay others nor stay open', async t => {
-  const server = await start(t, { MATRIX_SERVER: 'matrix.example.com:443' })
-  const slow: Socket[] = []
-  const answers: string[] = []
-  const closedAt: number[] = []
-  const opened = Date.now()
-  for (let i = 0; i < 300; i++) {
-    const socket = connect(server.port, '127.0.0.1')
-    socket.on('error', () => {})
-    socket.setEncoding('latin1')
-    socket.on('data', chunk => answers.push(String(chunk)))
-    socket.on('close', () => closedAt.push(Date.now() - opened))
-    socket.write(i % 2 === 0 ? 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: exa' : 'G')
-    slow.push(socket)
-  }
-  await Promise.all(slow.map(socket => once(socket, 'connect').catch(() => {})))
-
-  const started = Date.now()
-  const response = await fetch(`${server.url}/.well-known/matrix/server`)
-  const elapsed = Date.now() - started
-  t.equal(response.status, 200)
-  t.ok(elapsed < 1000, `a normal request is answered at once (${elapsed} ms)`)
-
-  // Headers timeout (10 s) plus the interval at which Node checks it (1 s).
-  const deadline = Date.now() + 15_000
-  while (closedAt.length < slow.length && Date.now() < deadline) await sleep(100)
-  t.equal(closedAt.length, 300, 'the server closed every one of them')
-  t.ok(Math.min(...closedAt) >= 9000, 'not before the headers timeout')
-  t.comment(`slow clients closed between ${Math.min(...closedAt)} and ${Math.max(...closedAt)} ms`)
-  t.ok(answers.join('').includes('HTTP/1.1 408 Request Timeout'), 'with a 408 where a request had begun')
   await stillServes(t, server)
 })

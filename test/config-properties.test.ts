@@ -1,10 +1,13 @@
 // Property-based checks of every validator: values generated from the spec's
-// grammars are accepted and served byte for byte; mutations of them are refused
-// with the variable named. Seeded and bounded, so a failure reproduces.
+// grammars are accepted and make documents holding them byte for byte;
+// mutations of them are refused with the variable named. Seeded and bounded,
+// so a failure reproduces. What loadConfig makes is what is served: the last
+// test checks that once, through the app.
 import fc from 'fast-check'
 import t from 'tap'
-import { buildApp } from '../src/app.js'
 import { ConfigError, loadConfig, type Environment } from '../src/config.js'
+import type { DocumentName } from '../src/documents.js'
+import { EVERYTHING, build } from './helper.js'
 
 const SEED = 20261128
 const RUNS = 150
@@ -23,15 +26,9 @@ function refusal (env: Environment, variable: string): string | undefined {
   }
 }
 
-async function served (env: Environment, path: string): Promise<string> {
-  const app = await buildApp(load(env).config, { logStream: { write () {} } })
-  try {
-    const response = await app.inject(path)
-    if (response.statusCode !== 200) throw new Error(`${path} answered ${response.statusCode}`)
-    return response.body
-  } finally {
-    await app.close()
-  }
+/** The body loadConfig makes for a document, as it will be served. */
+function served (env: Environment, name: DocumentName): string | undefined {
+  return load(env).config.documents[name]
 }
 
 // Matrix spec appendix "Server Name" (with Synapse's rule of non-empty labels).
@@ -45,8 +42,8 @@ const host = fc.oneof(dnsName, ipv4, ipv6)
 const serverName = fc.tuple(host, fc.option(port)).map(([name, p]) => p === null ? name : `${name}:${p}`)
 
 t.test('every server name the grammar allows is served byte for byte', async t => {
-  await fc.assert(fc.asyncProperty(serverName, async name => {
-    const body = await served({ MATRIX_SERVER: name }, '/.well-known/matrix/server')
+  fc.assert(fc.property(serverName, name => {
+    const body = served({ MATRIX_SERVER: name }, 'server')
     return body === `{"m.server":"${name}"}`
   }), options)
   t.pass(`${RUNS} server names, seed ${SEED}`)
@@ -86,8 +83,8 @@ const httpsUrl = fc.tuple(urlHost, fc.option(port), path, fc.boolean())
   .map(([name, p, rest, slash]) => `https://${name}${p === null ? '' : `:${p}`}${rest}${slash ? '/' : ''}`)
 
 t.test('https base URLs are accepted and served byte for byte', async t => {
-  await fc.assert(fc.asyncProperty(httpsUrl, httpsUrl, async (homeserver, identity) => {
-    const body = await served({ MATRIX_CLIENT_BASE_URL: homeserver, MATRIX_IDENTITY_SERVER_BASE_URL: identity }, '/.well-known/matrix/client')
+  fc.assert(fc.property(httpsUrl, httpsUrl, (homeserver, identity) => {
+    const body = served({ MATRIX_CLIENT_BASE_URL: homeserver, MATRIX_IDENTITY_SERVER_BASE_URL: identity }, 'client')
     return body === `{"m.homeserver":{"base_url":"${homeserver}"},"m.identity_server":{"base_url":"${identity}"}}`
   }), { ...options, numRuns: 75 })
   t.pass(`75 URL pairs, seed ${SEED}`)
@@ -122,9 +119,9 @@ const contact = fc.record({ role, matrix_id: matrixId, email_address: email }, {
   .filter(c => c.matrix_id !== undefined || c.email_address !== undefined)
 
 t.test('support contacts from the spec grammar are served byte for byte', async t => {
-  await fc.assert(fc.asyncProperty(fc.array(contact, { minLength: 1, maxLength: 4 }), async contacts => {
+  fc.assert(fc.property(fc.array(contact, { minLength: 1, maxLength: 4 }), contacts => {
     const json = JSON.stringify(contacts)
-    const body = await served({ MATRIX_SUPPORT_CONTACTS: json }, '/.well-known/matrix/support')
+    const body = served({ MATRIX_SUPPORT_CONTACTS: json }, 'support')
     return body === `{"contacts":${json}}`
   }), { ...options, numRuns: 75 })
   t.pass(`75 contact lists, seed ${SEED}`)
@@ -151,8 +148,8 @@ const namespacedKey = fc.tuple(label, label, fc.option(label)).map(parts => part
 const extra = fc.dictionary(namespacedKey, fc.jsonValue({ maxDepth: 2 }), { minKeys: 1, maxKeys: 4 })
 
 t.test('namespaced extra client keys are merged and served as given', async t => {
-  await fc.assert(fc.asyncProperty(extra, async keys => {
-    const body = await served({ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: JSON.stringify(keys) }, '/.well-known/matrix/client')
+  fc.assert(fc.property(extra, keys => {
+    const body = served({ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: JSON.stringify(keys) }, 'client')
     const expected = JSON.stringify({ 'm.homeserver': { base_url: 'https://matrix.example.com' }, ...keys })
     return body === expected
   }), { ...options, numRuns: 75 })
@@ -168,4 +165,14 @@ t.test('extra client settings that are not namespaced objects are refused', asyn
   )
   fc.assert(fc.property(bad, text => refusal({ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: text }, 'MATRIX_CLIENT_EXTRA') !== undefined), options)
   t.pass(`${RUNS} values, seed ${SEED}`)
+})
+
+t.test('the app serves exactly the bodies loadConfig made', async t => {
+  const documents = load(EVERYTHING).config.documents
+  const app = await build(t, EVERYTHING)
+  for (const name of ['server', 'client', 'support'] as const) {
+    const response = await app.inject(`/.well-known/matrix/${name}`)
+    t.equal(response.statusCode, 200, name)
+    t.equal(response.body, documents[name], name)
+  }
 })

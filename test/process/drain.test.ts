@@ -1,98 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { Agent, request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// SIGTERM, SIGINT and unexpected errors against the running process, under load:
+// what every client sees while the server drains and stops.
+import { Agent } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { freePort, run, start } from './process-helper.js'
+import { get, start } from './helper.js'
 
 const SERVER = { MATRIX_SERVER: 'matrix.example.com:443' }
-
-t.test('serves the document over a real socket and logs what it serves', async t => {
-  const server = await start(t, SERVER)
-  const response = await fetch(`${server.url}/.well-known/matrix/server`)
-  t.equal(response.status, 200)
-  t.equal(await response.text(), '{"m.server":"matrix.example.com:443"}')
-  t.equal(response.headers.get('access-control-allow-origin'), '*')
-  t.equal(response.headers.get('cache-control'), 'public, max-age=14400')
-  t.equal(response.headers.get('content-type'), 'application/json')
-  t.match(server.logs.find(line => line.msg === 'serving'), {
-    level: 30,
-    address: server.url,
-    documents: { server: '{"m.server":"matrix.example.com:443"}' },
-    cacheMaxAge: 14400
-  })
-  server.child.kill('SIGTERM')
-  t.same(await server.exited, { code: 0, signal: null })
-  t.equal(server.stderr(), '', 'nothing on stderr')
-})
-
-t.test('logs advice about the configuration as warnings', async t => {
-  const server = await start(t, { MATRIX_SERVER: 'Matrix.example.com' })
-  t.match(server.logs.filter(line => line.level === 40), [
-    { msg: /^MATRIX_SERVER: "Matrix.example.com" has no port/ },
-    { msg: /upper-case/ }
-  ])
-})
-
-t.test('reads .env from the working directory, under the environment', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-dotenv-'))
-  writeFileSync(join(dir, '.env'), 'MATRIX_SERVER=from-dotenv.example.com:443\nCACHE_MAX_AGE=600\n')
-  const server = await start(t, { CACHE_MAX_AGE: '900' }, { cwd: dir })
-  const response = await fetch(`${server.url}/.well-known/matrix/server`)
-  t.equal(await response.text(), '{"m.server":"from-dotenv.example.com:443"}')
-  t.equal(response.headers.get('cache-control'), 'public, max-age=900')
-})
-
-t.test('a bad variable stops start-up with one line and exit code 78', async t => {
-  const cases: Array<[Record<string, string>, RegExp]> = [
-    [{ MATRIX_SERVER: 'https://matrix.example.com' },
-      /^matrix-well-known: invalid configuration: MATRIX_SERVER="https:\/\/matrix.example.com" has a scheme: remove "https:\/\/" \(example: MATRIX_SERVER=matrix.example.com:443\)\n$/],
-    [{ ...SERVER, PORT: '99999' }, /^matrix-well-known: invalid configuration: PORT="99999" is out of range: it must be <= 65535 \(example: PORT=8080\)\n$/],
-    [{}, /^matrix-well-known: invalid configuration: MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL/]
-  ]
-  for (const [env, line] of cases) {
-    const server = run(env)
-    t.same(await server.exited, { code: 78, signal: null }, JSON.stringify(env))
-    t.match(server.stderr(), line)
-    t.notMatch(server.stderr(), /\n\s+at /, 'no stack trace')
-    t.same(server.logs, [], 'never started')
-  }
-})
-
-t.test('a port in use is reported in one JSON line and exit code 1', async t => {
-  const first = await start(t, SERVER)
-  const second = run({ ...SERVER, PORT: String(first.port) })
-  t.same(await second.exited, { code: 1, signal: null })
-  t.match(second.logs.at(-1), { level: 50, msg: `cannot listen on 127.0.0.1:${first.port}`, err: { code: 'EADDRINUSE' } })
-})
-
-t.test('--healthcheck exits 0 when /healthz answers and 1 when it does not', async t => {
-  const server = await start(t, SERVER)
-  const healthy = run({ ...SERVER, PORT: String(server.port) }, ['--healthcheck'])
-  t.same(await healthy.exited, { code: 0, signal: null })
-  const nobody = run({ ...SERVER, PORT: String(await freePort()) }, ['--healthcheck'])
-  t.same(await nobody.exited, { code: 1, signal: null })
-  const misconfigured = run({ PORT: String(server.port) }, ['--healthcheck'])
-  t.equal((await misconfigured.exited).code, 78)
-})
-
-interface Outcome { status: number, body: string, connection?: string }
-
-/** A GET over a keep-alive agent; rejects with the socket error and whether the socket was reused. */
-function get (agent: Agent, url: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent }, response => {
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', chunk => { body += chunk })
-      response.on('end', () => resolve({ status: response.statusCode!, body, connection: response.headers.connection }))
-      response.on('error', reject)
-    })
-    req.on('error', err => reject(Object.assign(err, { reused: req.reusedSocket })))
-    req.end()
-  })
-}
 
 const BODY = '{"m.server":"matrix.example.com:443"}'
 
@@ -113,7 +26,7 @@ async function loadThroughShutdown (t: Test, connections: number, followReadines
   async function client () {
     while (stillRouted()) {
       try {
-        const { status, body } = await get(agent, document)
+        const { status, body } = await get(document, { agent })
         if (status === 200 && body === BODY) {
           counts.ok++
           if (signalled) counts.okAfterSignal++
@@ -138,7 +51,7 @@ async function loadThroughShutdown (t: Test, connections: number, followReadines
     const probe = new Agent()
     while (!removedFromPool) {
       await sleep(100)
-      removedFromPool = (await get(probe, `${server.url}/readyz`)).status === 503
+      removedFromPool = (await get(`${server.url}/readyz`, { agent: probe })).status === 503
     }
     probe.destroy()
   }
@@ -179,14 +92,14 @@ t.test('SIGTERM under clients that ignore readiness: answered or refused, never 
 t.test('while draining, /readyz fails and documents close their connection', async t => {
   const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '2000' })
   const agent = new Agent({ keepAlive: true })
-  t.equal((await get(agent, `${server.url}/readyz`)).status, 200)
+  t.equal((await get(`${server.url}/readyz`, { agent })).status, 200)
   server.child.kill('SIGTERM')
   await sleep(200)
-  t.equal((await get(agent, `${server.url}/readyz`)).status, 503)
-  const during = await get(agent, `${server.url}/.well-known/matrix/server`)
+  t.equal((await get(`${server.url}/readyz`, { agent })).status, 503)
+  const during = await get(`${server.url}/.well-known/matrix/server`, { agent })
   t.equal(during.status, 200)
   t.equal(during.body, BODY)
-  t.equal(during.connection, 'close')
+  t.equal(during.headers.connection, 'close')
   agent.destroy()
   t.same(await server.exited, { code: 0, signal: null })
 })

@@ -1,27 +1,16 @@
 // Many domains in the running process: reloads under load, by SIGHUP and by
 // file change, never answer a request with a mix, an error or another's file.
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { start } from './process-helper.js'
+import { get, start } from './helper.js'
 
 function domains (generation: number, hosts = 50) {
   return Object.fromEntries(Array.from({ length: hosts }, (_, i) =>
     [`host${i}.example`, { server: `gen${generation}.host${i}.example:443` }]))
-}
-
-function get (agent: Agent, url: string, host: string): Promise<{ status: number, body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent, headers: { host } }, response => {
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', chunk => { body += chunk })
-      response.on('end', () => resolve({ status: response.statusCode!, body }))
-    }).on('error', reject).end()
-  })
 }
 
 t.test('reloads on SIGHUP and on file change while requests keep coming', async t => {
@@ -41,7 +30,7 @@ t.test('reloads on SIGHUP and on file change while requests keep coming', async 
   const clients = Array.from({ length: 16 }, async (_, worker) => {
     for (let i = worker; keepGoing(); i += 16) {
       const host = `HOST${i % 50}.example.:443`
-      const { status, body } = await get(agent, url, host)
+      const { status, body } = await get(url, { agent, headers: { host } })
       requests++
       const match = /^\{"m\.server":"gen(\d+)\.host(\d+)\.example:443"\}$/.exec(body)
       if (status !== 200 || match === null || Number(match[2]) !== i % 50) wrong.push(`${host} -> ${status} ${body}`)
@@ -69,14 +58,12 @@ t.test('reloads on SIGHUP and on file change while requests keep coming', async 
   t.match(reloads, [{ reason: 'change', hosts: 50, changed: 50 }, { reason: 'change', hosts: 50, changed: 50 }])
   const refusals = server.logs.filter(line => line.level === 50)
   t.match(refusals, [{ reason: 'change', host: 'host0.example', field: 'server' }, { reason: 'SIGHUP', host: 'host0.example' }])
-  const ready = await fetch(`${server.url}/readyz`)
+  const ready = await get(`${server.url}/readyz`)
   t.equal(ready.status, 200, '/readyz stayed ready')
-  const plain = new Agent()
-  t.teardown(() => plain.destroy())
-  t.equal((await get(plain, url, 'host7.example')).body, '{"m.server":"gen2.host7.example:443"}', 'the last good set is served')
+  t.equal((await get(url, { headers: { host: 'host7.example' } })).body, '{"m.server":"gen2.host7.example:443"}', 'the last good set is served')
 
   writeFileSync(file, JSON.stringify(domains(3)))
   server.child.kill('SIGHUP')
   await sleep(300)
-  t.equal((await get(plain, url, 'host7.example')).body, '{"m.server":"gen3.host7.example:443"}', 'SIGHUP loads a fixed file')
+  t.equal((await get(url, { headers: { host: 'host7.example' } })).body, '{"m.server":"gen3.host7.example:443"}', 'SIGHUP loads a fixed file')
 })

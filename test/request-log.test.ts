@@ -1,10 +1,5 @@
-import { once } from 'node:events'
-import { connect } from 'node:net'
-import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { LogLines, SERVER_ONLY, build } from './helper.js'
-import { exchange } from './process-helper.js'
 
 t.test('LOG_REQUESTS=true logs one line per request with what an admin needs', async t => {
   const logs = new LogLines()
@@ -58,30 +53,4 @@ t.test('TRUST_PROXY decides which client address is logged', async t => {
   const waryApp = await build(t, { ...SERVER_ONLY, LOG_REQUESTS: 'true' }, wary)
   await waryApp.inject({ url: '/.well-known/matrix/server', headers: forwarded, remoteAddress: '127.0.0.1' })
   t.match(wary.lines.find(line => line.msg === 'request'), { remoteAddress: '127.0.0.1' })
-})
-
-async function listening (t: Test) {
-  const app = await build(t)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  return (app.server.address() as AddressInfo).port
-}
-
-t.test('requests Node cannot parse get a JSON 4xx and the server keeps serving', async t => {
-  const port = await listening(t)
-  const garbage = await exchange(port, 'this is not HTTP\r\n\r\n')
-  t.match(garbage, /^HTTP\/1\.1 400 Bad Request\r\nContent-Type: application\/json\r\n.*Connection: close\r\n\r\n\{"errcode":"M_UNRECOGNIZED","error":"Bad Request"\}$/s)
-
-  const huge = await exchange(port, `GET /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nCookie: ${'a'.repeat(20_000)}\r\n\r\n`)
-  t.match(huge, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n.*\{"errcode":"M_UNRECOGNIZED","error":"Request Header Fields Too Large"\}$/s)
-
-  // A client that resets mid-request leaves nothing to answer.
-  const reset = connect(port, '127.0.0.1')
-  await once(reset, 'connect')
-  reset.write('GET /.well-known/matrix/server HTTP/1.1\r\nHost:')
-  await sleep(20)
-  reset.resetAndDestroy()
-  await sleep(20)
-
-  const fine = await exchange(port, 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-  t.match(fine, /^HTTP\/1\.1 200 OK\r\n.*\{"m.server":"matrix.example.com:443"\}$/s)
 })

@@ -1,0 +1,92 @@
+// Many server names from one instance: a file maps each hostname to its
+// documents. It is read and validated whole into a snapshot, so that a reload
+// swaps one complete, valid set for another or changes nothing.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from './documents.js'
+import { isPlainObject, parseServerName } from './validators.js'
+
+export interface DomainsSnapshot {
+  /** The file they came from. */
+  readonly file: string
+  /** Lower-case hostname → its documents, serialised as served. */
+  readonly hosts: ReadonlyMap<string, DocumentBodies>
+  /** Of the file's bytes: a change notification with identical content reloads nothing. */
+  readonly digest: string
+}
+
+export class DomainsFileError extends Error {
+  readonly code = 'WK_ERR_DOMAINS_FILE_INVALID'
+  readonly host: string | undefined
+  readonly field: string | undefined
+  /** Of the refused content, when the file could be read. */
+  digest: string | undefined
+
+  constructor (message: string, host?: string, field?: string) {
+    super(message)
+    this.name = 'DomainsFileError'
+    this.host = host
+    this.field = field
+  }
+}
+
+const DOCUMENT_KEYS = new Set<string>(DOCUMENT_NAMES)
+const DOCUMENT_LIST = DOCUMENT_NAMES.join(', ')
+
+function entryDocuments (host: string, entry: unknown): DocumentBodies {
+  const fail = (field: string, problem: string): never => {
+    throw new DomainsFileError(`host "${host}": ${field} ${problem}`, host, field)
+  }
+  if (!isPlainObject(entry)) return fail('entry', `is not an object with ${DOCUMENT_LIST}`)
+  const unknown = Object.keys(entry).find(key => !DOCUMENT_KEYS.has(key))
+  if (unknown !== undefined) fail(unknown, `is not one of ${DOCUMENT_LIST}`)
+  const bodies: Partial<Record<DocumentName, string>> = {}
+  for (const name of DOCUMENT_NAMES) {
+    if (entry[name] === undefined) continue
+    const built = DOCUMENT_BUILDERS[name](entry[name])
+    if (built.problem !== undefined) fail(built.problem.field, built.problem.problem)
+    bodies[name] = built.body
+  }
+  if (Object.keys(bodies).length === 0) fail('entry', `has none of ${DOCUMENT_LIST}`)
+  return Object.freeze(bodies)
+}
+
+/** Parses and validates a domains file's text; throws DomainsFileError naming the host and field. */
+export function parseDomains (text: string, yaml: boolean): ReadonlyMap<string, DocumentBodies> {
+  let content: unknown
+  try {
+    content = yaml ? parseYaml(text) : JSON.parse(text)
+  } catch (err) {
+    throw new DomainsFileError(`is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`)
+  }
+  if (!isPlainObject(content)) throw new DomainsFileError('is not an object mapping hostnames to their documents')
+  const hosts = new Map<string, DocumentBodies>()
+  for (const [key, entry] of Object.entries(content)) {
+    const host = key.toLowerCase()
+    const parsed = parseServerName(host)
+    if (parsed.problem !== undefined) throw new DomainsFileError(`host "${key}" ${parsed.problem}`, key, 'hostname')
+    if (parsed.value.port !== undefined) throw new DomainsFileError(`host "${key}" has a port: give the hostname only`, key, 'hostname')
+    if (hosts.has(host)) throw new DomainsFileError(`host "${key}" is listed twice`, key, 'hostname')
+    hosts.set(host, entryDocuments(key, entry))
+  }
+  if (hosts.size === 0) throw new DomainsFileError('lists no hostname')
+  return hosts
+}
+
+/** Reads the file (through symlinks, as Kubernetes ConfigMaps need) and parses it. */
+export function loadDomainsFile (path: string): DomainsSnapshot {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new DomainsFileError(`cannot be read: ${(err as Error).message}`)
+  }
+  const digest = createHash('sha256').update(text).digest('hex')
+  try {
+    return Object.freeze({ file: path, hosts: parseDomains(text, /\.ya?ml$/i.test(path)), digest })
+  } catch (err) {
+    (err as DomainsFileError).digest = digest
+    throw err
+  }
+}

@@ -1,0 +1,32 @@
+// Multi-domain mode: which customer's documents a request gets, by the host it
+// names. A host that is not in the table gets none: never another's.
+import type { DocumentBodies } from './documents.js'
+import type { PreparedDocuments } from './responses.js'
+
+/** A request's host as a key of the table: lower case, without port or trailing dot. */
+export function hostKey (host: string | undefined): string {
+  if (host === undefined) return ''
+  let key = host.toLowerCase()
+  const end = key.startsWith('[') ? key.indexOf(']') + 1 : key.indexOf(':')
+  if (end > 0) key = key.slice(0, end)
+  return key.endsWith('.') ? key.slice(0, -1) : key
+}
+
+export interface HostTable {
+  /** The prepared documents for a request's host, or undefined for an unknown host. */
+  readonly lookup: (host: string | undefined) => PreparedDocuments | undefined
+  /** Prepares a whole new set, then swaps it in at once. */
+  readonly replace: (hosts: ReadonlyMap<string, DocumentBodies>) => void
+}
+
+export function createHostTable (prepare: (bodies: DocumentBodies) => PreparedDocuments,
+  hosts: ReadonlyMap<string, DocumentBodies>): HostTable {
+  const prepareAll = (bodies: ReadonlyMap<string, DocumentBodies>) =>
+    new Map([...bodies].map(([host, documents]) => [host, prepare(documents)]))
+  // One assignment swaps the whole set: a request sees the old one or the new one.
+  let table: ReadonlyMap<string, PreparedDocuments> = prepareAll(hosts)
+  return {
+    lookup: host => table.get(hostKey(host)),
+    replace: next => { table = prepareAll(next) }
+  }
+}

@@ -1,0 +1,189 @@
+// The HTTP bytes of every answer, built once at start-up: status, the complete
+// header set as one flat list, and the body. A request only picks one and
+// writes it.
+import { createHash } from 'node:crypto'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { FastifyReply } from 'fastify'
+import helmet, { type HelmetOptions } from 'helmet'
+import { DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from './documents.js'
+
+export type Headers = Readonly<Record<string, string>>
+
+export interface PreparedResponse {
+  readonly statusCode: number
+  /** Every header as one flat [name, value, …] list, which node:http writes as is. */
+  readonly rawHeaders: readonly string[]
+  /** Undefined for 204 and 304, which carry none. */
+  readonly body: Buffer | undefined
+}
+
+/** A document's answers: the 200 and the 304 for its ETag. */
+export interface PreparedDocument {
+  readonly etag: string
+  readonly ok: PreparedResponse
+  readonly notModified: PreparedResponse
+}
+
+/** The prepared documents of one server name; a missing one is answered with 404. */
+export type PreparedDocuments = Readonly<Record<DocumentName, PreparedDocument | undefined>>
+
+/** The methods a document path answers; every other one gets 405. */
+export const ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const
+const ALLOWED = ALLOWED_METHODS.join(', ')
+
+// Matrix spec, client-server API, "Web Browser Clients": every response, errors
+// included, so that Element Web sees the real status instead of a "CORS error".
+export const CORS_HEADERS: Headers = Object.freeze({
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': ALLOWED,
+  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization'
+})
+
+// helmet's defaults, tuned for a JSON document on somebody else's apex domain.
+const HELMET_OPTIONS: HelmetOptions = {
+  // Nothing here is a page: forbid every fetch and any framing.
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  // Browser clients and checkers read the documents from other origins.
+  crossOriginResourcePolicy: { policy: 'cross-origin' },
+  // helmet's includeSubDomains would pin HTTPS on every subdomain of the customer's
+  // domain for a year: that decision belongs to whoever runs the TLS proxy.
+  strictTransportSecurity: false,
+  xFrameOptions: { action: 'deny' }
+}
+
+/**
+ * helmet's header set, computed once: helmet only ever sets constant headers,
+ * so running it against a recording response yields exactly what it would add to
+ * every real one, without rebuilding its middleware per request.
+ */
+function securityHeaders (): Headers {
+  const headers: Record<string, string> = {}
+  const recorder = {
+    setHeader (name: string, value: string) { headers[name.toLowerCase()] = value },
+    removeHeader () {}
+  }
+  helmet(HELMET_OPTIONS)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {})
+  return headers
+}
+
+export const SECURITY_HEADERS: Headers = Object.freeze(securityHeaders())
+
+const flat = (headers: Headers): string[] => Object.entries(headers).flat()
+
+// The headers every answer ends with, as one flat list shared by all of them.
+const CORS_AND_SECURITY = Object.freeze(flat({ ...CORS_HEADERS, ...SECURITY_HEADERS }))
+
+export interface ResponseParts {
+  /** The JSON body, already serialised; none for 204 and 304. */
+  readonly json?: string
+  /** Headers of this answer, written after the type and length. */
+  readonly headers?: Headers | readonly string[]
+}
+
+/**
+ * The one header layout of every answer: type and length when there is a body,
+ * this answer's own headers, then CORS and security.
+ */
+export function prepareResponse (statusCode: number, parts: ResponseParts = {}): PreparedResponse {
+  const own = parts.headers === undefined ? [] : Array.isArray(parts.headers) ? parts.headers : flat(parts.headers as Headers)
+  if (parts.json === undefined) {
+    return Object.freeze({ statusCode, rawHeaders: [...own, ...CORS_AND_SECURITY], body: undefined })
+  }
+  const body = Buffer.from(parts.json)
+  return Object.freeze({
+    statusCode,
+    rawHeaders: ['content-type', 'application/json', 'content-length', String(body.length), ...own, ...CORS_AND_SECURITY],
+    body
+  })
+}
+
+/** The body of every error answer, in the Matrix spec's error shape. */
+export function matrixError (errcode: string, error: string): string {
+  return JSON.stringify({ errcode, error })
+}
+
+/**
+ * Prepares documents for one cache period. Everything but the body, its length
+ * and its ETag is shared between documents, which keeps a domains file of
+ * thousands of hosts quick to load and small in memory.
+ */
+export function documentPreparer (cacheMaxAge: number): (bodies: DocumentBodies) => PreparedDocuments {
+  const cacheControl = `public, max-age=${cacheMaxAge}`
+
+  function prepareDocument (json: string): PreparedDocument {
+    // A strong validator: the same configuration always yields the same tag, so
+    // every replica behind a load balancer answers If-None-Match alike.
+    const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`
+    const caching = ['cache-control', cacheControl, 'etag', etag]
+    return { etag, ok: prepareResponse(200, { json, headers: caching }), notModified: prepareResponse(304, { headers: caching }) }
+  }
+
+  return bodies => ({
+    server: bodies.server === undefined ? undefined : prepareDocument(bodies.server),
+    client: bodies.client === undefined ? undefined : prepareDocument(bodies.client),
+    support: bodies.support === undefined ? undefined : prepareDocument(bodies.support)
+  })
+}
+
+const NOT_CONFIGURED: Record<DocumentName, string> = {
+  server: 'No server delegation is configured here',
+  client: 'No client discovery information is configured here',
+  support: 'No support information is configured here'
+}
+
+const error = (statusCode: number, errcode: string, message: string, headers?: Headers) =>
+  prepareResponse(statusCode, { json: matrixError(errcode, message), headers })
+
+const NO_STORE = { 'cache-control': 'no-store' }
+
+/** The fixed answers that are not documents. */
+export const RESPONSES = Object.freeze({
+  notConfigured: Object.freeze(Object.fromEntries(DOCUMENT_NAMES.map(name =>
+    [name, error(404, 'M_NOT_FOUND', NOT_CONFIGURED[name])])) as Record<DocumentName, PreparedResponse>),
+  notFound: error(404, 'M_NOT_FOUND', 'Not found: this service serves /.well-known/matrix/ only'),
+  methodNotAllowed: error(405, 'M_UNRECOGNIZED', `Method not allowed: use ${ALLOWED}`, { allow: ALLOWED }),
+  unknownHost: error(404, 'M_NOT_FOUND', 'No delegation is configured for this host'),
+  badRequest: error(400, 'M_UNRECOGNIZED', 'Bad request'),
+  internalError: error(500, 'M_UNKNOWN', 'Internal server error'),
+  // Browsers may then skip the preflight for a day.
+  preflight: prepareResponse(204, { headers: { 'access-control-max-age': '86400' } }),
+  healthy: prepareResponse(200, { json: '{"status":"ok"}', headers: NO_STORE }),
+  draining: prepareResponse(503, { json: '{"status":"draining"}', headers: NO_STORE })
+})
+
+/** Fastify's own 4xx errors (413 for a body too large, 400 for a bad one…) in the same shape. */
+export function clientErrorResponse (statusCode: number): PreparedResponse {
+  return error(statusCode, statusCode === 413 ? 'M_TOO_LARGE' : 'M_UNRECOGNIZED', String(STATUS_CODES[statusCode]))
+}
+
+/** A prepared response as the bytes of a whole HTTP/1.1 message that closes its connection. */
+export function messageBytes (response: PreparedResponse): Buffer {
+  const lines = [`HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode]}`]
+  for (let i = 0; i < response.rawHeaders.length; i += 2) lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`)
+  lines.push('connection: close', '', '')
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), response.body ?? Buffer.alloc(0)])
+}
+
+/** RFC 9110 §13.1.2: If-None-Match uses the weak comparison; "*" matches any current document. */
+export function matchesIfNoneMatch (header: string, etag: string): boolean {
+  if (header === etag || header === '*') return true
+  for (const candidate of header.split(',')) {
+    const tag = candidate.trim()
+    if (tag === etag || tag === `W/${etag}` || tag === '*') return true
+  }
+  return false
+}
+
+/**
+ * Writes a prepared response straight to node:http. Fastify's send() would copy
+ * and re-validate every header on each request; taking over the reply skips only
+ * that (onResponse hooks still run). Node drops the body of HEAD and 304 answers
+ * itself and merges a Connection header set beforehand. Returns nothing, so that
+ * Fastify does not wait on the reply as on a promise.
+ */
+export function sendPrepared (reply: FastifyReply, response: PreparedResponse, closeConnection = false): void {
+  reply.hijack()
+  if (closeConnection) reply.raw.setHeader('connection', 'close')
+  reply.raw.writeHead(response.statusCode, response.rawHeaders as string[])
+  reply.raw.end(response.body)
+}

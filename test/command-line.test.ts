@@ -1,0 +1,43 @@
+// The command line's own answers, in-process: help, usage errors and their exit
+// codes (test/check.test.ts runs the real entry point against a delegation).
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { main } from '../src/command-line.js'
+
+class Text extends Writable {
+  text = ''
+  override _write (chunk: Buffer, encoding: string, done: () => void): void {
+    this.text += chunk.toString()
+    done()
+  }
+}
+
+async function cli (args: string[]) {
+  const out = new Text()
+  const err = new Text()
+  const code = await main(args, out, err)
+  return { code, out: out.text, err: err.text }
+}
+
+t.test('--help, unknown commands and bad options, each with its exit code', async t => {
+  const help = await cli(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.out, /^Usage: matrix-well-known check <server-name>.*--dns-server.*--ca-file.*--resolve.*--connect-to/s)
+  const usage: Array<[string[], RegExp]> = [
+    [[], /unknown command ""/],
+    [['serve'], /unknown command "serve"/],
+    [['check'], /check takes one server name/],
+    [['check', 'a', 'b'], /check takes one server name/],
+    [['check', 'a', '--nope'], /Unknown option '--nope'/],
+    [['check', 'a', '--resolve', 'x'], /--resolve x: expected host:port:address/],
+    [['check', 'a', '--connect-to', 'x:1'], /--connect-to x:1: expected host:port:address:port/],
+    [['check', 'a', '--timeout', 'soon'], /--timeout soon: expected a number of seconds/],
+    [['check', 'a', '--ca-file', '/nonexistent.pem'], /--ca-file: ENOENT/]
+  ]
+  for (const [args, message] of usage) {
+    const result = await cli(args)
+    t.equal(result.code, 2, args.join(' '))
+    t.match(result.err, message)
+    t.equal(result.out, '')
+  }
+})

@@ -1,0 +1,29 @@
+// One builder per document, shared by the environment and the domains file.
+import t from 'tap'
+import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, MAX_DOCUMENT_BYTES, clientDocument, serverDocument, supportDocument } from '../src/documents.js'
+
+t.test('each builder serialises a valid document compactly, as given', async t => {
+  t.same(serverDocument('matrix.example.com:443'), { body: '{"m.server":"matrix.example.com:443"}' })
+  const client = { 'm.homeserver': { base_url: 'https://matrix.example.com/' }, 'org.example.key': [1, 'two'] }
+  t.same(clientDocument(client), { body: JSON.stringify(client) })
+  t.same(supportDocument({ support_page: 'https://example.com/help' }), { body: '{"support_page":"https://example.com/help"}' })
+  t.same(Object.keys(DOCUMENT_BUILDERS), [...DOCUMENT_NAMES], 'a builder for every document')
+})
+
+t.test('a builder names the field and the problem of an invalid document', async t => {
+  t.same(serverDocument(443), { problem: { field: 'server', problem: 'is not a string such as "matrix.example.com:443"' } })
+  t.match(serverDocument('https://matrix.example.com'), { problem: { field: 'server', problem: /has a scheme/ } })
+  t.match(clientDocument({}), { problem: { field: 'client.m.homeserver' } })
+  t.match(supportDocument({ contacts: [] }), { problem: { field: 'support.contacts', problem: /empty array/ } })
+})
+
+t.test('no document may exceed 12 KiB, counted in bytes', async t => {
+  const client = (filler: string) => ({ 'm.homeserver': { base_url: 'https://m.example' }, 'org.example.filler': filler })
+  const overhead = JSON.stringify(client('')).length
+  t.ok(clientDocument(client('x'.repeat(MAX_DOCUMENT_BYTES - overhead))).body)
+  t.match(clientDocument(client('x'.repeat(MAX_DOCUMENT_BYTES - overhead + 1))), {
+    problem: { field: 'client', problem: `makes a document of ${MAX_DOCUMENT_BYTES + 1} bytes: keep it under ${MAX_DOCUMENT_BYTES} (12 KiB), the most some homeservers read` }
+  })
+  // Two bytes per "é": a character count would let this through.
+  t.match(clientDocument(client('é'.repeat((MAX_DOCUMENT_BYTES - overhead) / 2 + 1))), { problem: { field: 'client' } })
+})

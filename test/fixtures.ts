@@ -1,0 +1,22 @@
+// Shared by the domains-file tests: a provider's file with every kind of entry.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const PROVIDER = {
+  'example.com': {
+    server: 'matrix.example.com:443',
+    client: { 'm.homeserver': { base_url: 'https://matrix.example.com' }, 'org.matrix.msc2965.authentication': { issuer: 'https://auth.example.com/' } },
+    support: { contacts: [{ role: 'm.role.admin', email_address: 'ops@example.com' }] }
+  },
+  'Example.org': { server: 'matrix.example.org:8448' },
+  'chat.example.net': { client: { 'm.homeserver': { base_url: 'https://hs.example.net/' }, 'm.identity_server': { base_url: 'https://id.example.net' } } },
+  '[2001:db8::1]': { support: { support_page: 'https://example.net/help' } }
+}
+
+export function tempFile (name: string, content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-domains-'))
+  const file = join(dir, name)
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content))
+  return file
+}

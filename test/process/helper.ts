@@ -1,0 +1,142 @@
+// Process helpers: spawn the built server or command line and read what they
+// write, for the behaviour inject() cannot see: sockets, signals, exit codes and
+// stderr; and small clients that leave no idle connection behind.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
+import { until } from '../helper.js'
+
+/** The compiled sources, one file per module: their source maps give coverage of src/. */
+export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/server.js', import.meta.url))
+export const CLI_ENTRY = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+/** The same code bundled with its dependencies: what `npm start` and the image run. */
+export const BUNDLE_ENTRY = fileURLToPath(new URL('../../dist/bundle/server.js', import.meta.url))
+
+/** A loopback port nobody listens on. */
+export async function unusedPort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export interface Answer {
+  readonly status: number
+  readonly body: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+/**
+ * One request over `agent` (a fresh connection, closed after the answer, when
+ * it is false): a spawned server then has no idle connection to wait for when
+ * it stops. Rejects with the socket error and whether the socket was reused.
+ */
+export function get (url: string, options: { agent?: Agent | false, method?: string, headers?: OutgoingHttpHeaders } = {}): Promise<Answer> {
+  const { agent = false, method = 'GET', headers } = options
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent, method, headers }, response => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', chunk => { body += chunk })
+      response.on('end', () => resolve({ status: response.statusCode!, body, headers: response.headers }))
+      response.on('error', reject)
+    })
+    req.on('error', err => reject(Object.assign(err, { reused: req.reusedSocket })))
+    req.end()
+  })
+}
+
+export interface RunOptions {
+  readonly cwd?: string
+  /** Flags for node itself, before the entry point. */
+  readonly nodeArgs?: readonly string[]
+  /** The entry point: the compiled server unless told otherwise. */
+  readonly entry?: string
+}
+
+export interface Running {
+  readonly child: ChildProcess
+  readonly logs: Array<Record<string, unknown>>
+  readonly stderr: () => string
+  readonly stdout: () => string
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+export interface Serving extends Running {
+  readonly port: number
+  readonly url: string
+}
+
+/** A JSON log line, or what stands in its place, so that a stray line shows in every comparison. */
+function logLine (line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return { notJson: line }
+  }
+}
+
+// tap passes its coverage and process-tracking hooks to children through the
+// environment; everything else is left out so that only the test's settings count.
+const inherited = Object.fromEntries(Object.entries(process.env)
+  .filter(([name]) => name === 'PATH' || name.startsWith('NODE_') || name.startsWith('TAP') || name.startsWith('_TAPJS')))
+
+export function run (env: Readonly<Record<string, string | undefined>>, args: readonly string[] = [], options: RunOptions = {}): Running {
+  const { cwd, nodeArgs = [], entry = SERVER_ENTRY } = options
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
+    cwd,
+    env: { ...inherited, HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const logs: Array<Record<string, unknown>> = []
+  let stdout = ''
+  let pending = ''
+  child.stdout!.on('data', chunk => {
+    stdout += chunk
+    pending += chunk
+    const lines = pending.split('\n')
+    pending = lines.pop()!
+    for (const line of lines) logs.push(logLine(line))
+  })
+  let stderr = ''
+  child.stderr!.on('data', chunk => { stderr += chunk })
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
+    child.on('close', (code, signal) => resolve({ code, signal }))
+  })
+  return { child, logs, stderr: () => stderr, stdout: () => stdout, exited }
+}
+
+/**
+ * Starts the server on a port of its choosing (PORT=0) with no drain window,
+ * unless the test sets them, and resolves with the address its `serving` line gives.
+ */
+export async function start (t: Test, env: Readonly<Record<string, string | undefined>>, options: RunOptions = {}): Promise<Serving> {
+  const running = run({ PORT: '0', SHUTDOWN_DRAIN_MS: '0', ...env }, [], options)
+  // A signal the server handles, so that it writes its coverage before it exits.
+  t.teardown(async () => {
+    if (running.child.exitCode !== null || running.child.signalCode !== null) return
+    running.child.kill('SIGTERM')
+    await running.exited
+  })
+  const serving = () => running.logs.find(line => line.msg === 'serving')
+  try {
+    await until(() => serving() !== undefined || running.child.exitCode !== null, 'the server to start', 10_000)
+  } catch {}
+  const line = serving()
+  if (line === undefined) throw new Error(`the server did not start: ${running.stderr()} ${JSON.stringify(running.logs)}`)
+  const url = String(line.address)
+  return { ...running, url, port: Number(new URL(url).port) }
+}
+
+/** Runs the command line to its end. */
+export async function runCli (args: readonly string[], entry = CLI_ENTRY): Promise<{ code: number | null, out: string, err: string }> {
+  const running = run({}, args, { entry })
+  const { code } = await running.exited
+  return { code, out: running.stdout(), err: running.stderr() }
+}

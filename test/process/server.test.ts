@@ -1,0 +1,79 @@
+// The production entry point as a process: start-up, configuration errors, the
+// health probe and the exit codes.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { get, run, start, unusedPort } from './helper.js'
+
+const SERVER = { MATRIX_SERVER: 'matrix.example.com:443' }
+
+t.test('serves the document over a real socket and logs what it serves', async t => {
+  const server = await start(t, SERVER)
+  const response = await get(`${server.url}/.well-known/matrix/server`)
+  t.equal(response.status, 200)
+  t.equal(response.body, '{"m.server":"matrix.example.com:443"}')
+  t.equal(response.headers['access-control-allow-origin'], '*')
+  t.equal(response.headers['cache-control'], 'public, max-age=14400')
+  t.equal(response.headers['content-type'], 'application/json')
+  t.match(server.logs.find(line => line.msg === 'serving'), {
+    level: 30,
+    address: server.url,
+    documents: { server: '{"m.server":"matrix.example.com:443"}' },
+    cacheMaxAge: 14400
+  })
+  server.child.kill('SIGTERM')
+  t.same(await server.exited, { code: 0, signal: null })
+  t.equal(server.stderr(), '', 'nothing on stderr')
+})
+
+t.test('logs advice about the configuration as warnings', async t => {
+  const server = await start(t, { MATRIX_SERVER: 'Matrix.example.com' })
+  t.match(server.logs.filter(line => line.level === 40), [
+    { msg: /^MATRIX_SERVER: "Matrix.example.com" has no port/ },
+    { msg: /upper-case/ }
+  ])
+})
+
+t.test('reads .env from the working directory, under the environment', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-dotenv-'))
+  writeFileSync(join(dir, '.env'), 'MATRIX_SERVER=from-dotenv.example.com:443\nCACHE_MAX_AGE=600\n')
+  const server = await start(t, { CACHE_MAX_AGE: '900' }, { cwd: dir })
+  const response = await get(`${server.url}/.well-known/matrix/server`)
+  t.equal(response.body, '{"m.server":"from-dotenv.example.com:443"}')
+  t.equal(response.headers['cache-control'], 'public, max-age=900')
+})
+
+t.test('a bad variable stops start-up with one line and exit code 78', async t => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ MATRIX_SERVER: 'https://matrix.example.com' },
+      /^matrix-well-known: invalid configuration: MATRIX_SERVER="https:\/\/matrix.example.com" has a scheme: remove "https:\/\/" \(example: MATRIX_SERVER=matrix.example.com:443\)\n$/],
+    [{ ...SERVER, PORT: '99999' }, /^matrix-well-known: invalid configuration: PORT="99999" is out of range: it must be <= 65535 \(example: PORT=8080\)\n$/],
+    [{}, /^matrix-well-known: invalid configuration: MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL/]
+  ]
+  const servers = cases.map(([env]) => run(env))
+  for (const [index, [env, line]] of cases.entries()) {
+    const server = servers[index]!
+    t.same(await server.exited, { code: 78, signal: null }, JSON.stringify(env))
+    t.match(server.stderr(), line)
+    t.notMatch(server.stderr(), /\n\s+at /, 'no stack trace')
+    t.same(server.logs, [], 'never started')
+  }
+})
+
+t.test('a port in use is reported in one JSON line and exit code 1', async t => {
+  const first = await start(t, SERVER)
+  const second = run({ ...SERVER, PORT: String(first.port) })
+  t.same(await second.exited, { code: 1, signal: null })
+  t.match(second.logs.at(-1), { level: 50, msg: `cannot listen on 127.0.0.1:${first.port}`, err: { code: 'EADDRINUSE' } })
+})
+
+t.test('--healthcheck exits 0 when /healthz answers and 1 when it does not', async t => {
+  const server = await start(t, SERVER)
+  const healthy = run({ ...SERVER, PORT: String(server.port) }, ['--healthcheck'])
+  const nobody = run({ ...SERVER, PORT: String(await unusedPort()) }, ['--healthcheck'])
+  const misconfigured = run({ PORT: String(server.port) }, ['--healthcheck'])
+  t.same(await healthy.exited, { code: 0, signal: null })
+  t.same(await nobody.exited, { code: 1, signal: null })
+  t.equal((await misconfigured.exited).code, 78)
+})
