@@ -3,11 +3,11 @@
 import fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { addDrain } from './drain.js'
-import { createHostTable, type HostTable } from './host-table.js'
+import { createHostTable, requestHost, type HostTable } from './host-table.js'
 import { SERVER_LIMITS, clientErrorHandler, type ServerLimits } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import { addRequestLog } from './request-log.js'
-import { RESPONSES, clientErrorResponse, documentPreparer, sendPrepared } from './responses.js'
+import { RESPONSES, clientErrorResponse, documentErrors, documentPreparer, sendPrepared } from './responses.js'
 import { healthRoutes } from './routes/health.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 
@@ -73,14 +73,18 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     return sendPrepared(reply, clientErrorResponse(status))
   })
 
-  const prepare = documentPreparer(config.cacheMaxAge)
+  // Multi-domain answers depend on the host: a shared cache in front must keep one per host.
+  const multiDomain = config.domainsFile !== undefined
+  const vary = multiDomain ? (config.trustForwardedHost ? 'Host, X-Forwarded-Host' : 'Host') : undefined
+  const prepare = documentPreparer(config.cacheMaxAge, vary)
   const hosts = createHostTable(prepare, config.domainsFile?.hosts ?? new Map())
   app.decorate('replaceHosts', hosts.replace)
   const single = prepare(config.documents)
   await app.register(wellKnownRoutes, {
-    // By Host (X-Forwarded-Host behind a trusted proxy): never another customer's documents.
-    documentsFor: config.domainsFile === undefined ? () => single : request => hosts.lookup(request.host),
-    isDraining
+    // By the request's own host: never another customer's documents.
+    documentsFor: multiDomain ? request => hosts.lookup(requestHost(request, config.trustForwardedHost)) : () => single,
+    isDraining,
+    errors: documentErrors(vary)
   })
   await app.register(healthRoutes, { isDraining })
   await app.ready()

@@ -3,8 +3,8 @@
 // one pass and reported as one line per variable, so an admin fixes all of them in
 // a single restart.
 import { readFileSync } from 'node:fs'
-import { isIP } from 'node:net'
 import { parseEnv } from 'node:util'
+import proxyAddr from '@fastify/proxy-addr'
 import envSchema from 'env-schema'
 import { clientDocument, serverDocument, supportDocument, type BuiltDocument, type DocumentBodies } from './documents.js'
 import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
@@ -39,6 +39,8 @@ export const ENV_SCHEMA = {
     // The reverse proxy already keeps an access log, and a line per request costs a third of our throughput.
     LOG_REQUESTS: { type: 'boolean', default: false },
     TRUST_PROXY: { type: 'string', default: 'false' },
+    // Only a proxy that overwrites X-Forwarded-Host may choose the customer with it.
+    TRUST_FORWARDED_HOST: { type: 'boolean', default: false },
     // Enough for a proxy polling /readyz every few hundred ms to see it fail, and short
     // enough that `docker stop` ends within 2 s. Kubernetes needs more (README).
     SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 500 } // milliseconds
@@ -60,6 +62,7 @@ export const EXAMPLES: Record<keyof typeof ENV_SCHEMA.properties, string> = {
   LOG_LEVEL: 'info',
   LOG_REQUESTS: 'true',
   TRUST_PROXY: '127.0.0.1,10.0.0.0/8',
+  TRUST_FORWARDED_HOST: 'true',
   SHUTDOWN_DRAIN_MS: '500'
 }
 
@@ -71,7 +74,9 @@ export interface Config {
   readonly cacheMaxAge: number
   readonly logLevel: LogLevel
   readonly logRequests: boolean
-  readonly trustProxy: boolean | number | readonly string[]
+  readonly trustProxy: boolean | readonly string[]
+  /** Multi-domain mode: choose the host by X-Forwarded-Host from a trusted proxy. */
+  readonly trustForwardedHost: boolean
   readonly shutdownDrainMs: number
   /** Single-domain mode: the documents every request gets. Empty in multi-domain mode. */
   readonly documents: DocumentBodies
@@ -118,6 +123,7 @@ interface RawSettings {
   LOG_LEVEL: LogLevel
   LOG_REQUESTS: boolean
   TRUST_PROXY: string
+  TRUST_FORWARDED_HOST: boolean
   SHUTDOWN_DRAIN_MS: number
 }
 
@@ -130,7 +136,8 @@ function describe (variable: Variable, value: unknown, problem: string): string 
 function readDotenv (path: string | false): Record<string, string> {
   if (path === false) return {}
   try {
-    return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>
+    // An editor's byte-order mark would otherwise become part of the first name.
+    return parseEnv(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')) as Record<string, string>
   } catch (err) {
     // A missing file is the normal case; an unreadable one is a mistake to report.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
@@ -138,22 +145,57 @@ function readDotenv (path: string | false): Record<string, string> {
   }
 }
 
-function readEnvironment (env: Environment, options: LoadOptions): { raw: RawSettings, problems: string[] } {
+type AjvError = { instancePath: string, message?: string, params: Record<string, unknown> }
+
+const INTEGER_VARIABLES = Object.entries(ENV_SCHEMA.properties)
+  .filter(([, property]) => property.type === 'integer').map(([name]) => name as Variable)
+
+/**
+ * The settings with their defaults, and a line for each bad one. A bad value is
+ * set aside and the rest read again, so that every problem is found in one pass.
+ */
+function readEnvironment (env: Environment, options: LoadOptions, warnings: string[]): { raw: RawSettings, problems: string[] } {
   // The environment wins over the dotenv file, as env-schema and docker --env-file do.
   const data: Record<string, string> = {}
   for (const [key, value] of Object.entries({ ...readDotenv(options.dotenvPath), ...env })) {
-    if (value !== undefined && key in EXAMPLES) data[key] = value
+    if (value === undefined) continue
+    if (key in EXAMPLES) data[key] = value
+    else if (key.startsWith('MATRIX_')) warnings.push(unknownVariable(key))
+  }
+  const problems: string[] = []
+  const setAside = (variable: Variable, problem: string) => {
+    problems.push(describe(variable, data[variable], problem))
+    delete data[variable]
+  }
+  // Ajv would read "Infinity", "1e3" or " " as numbers: only digits are a whole number here.
+  for (const variable of INTEGER_VARIABLES) {
+    if (data[variable] !== undefined && !/^-?\d{1,15}$/.test(data[variable])) setAside(variable, 'is not a whole number')
   }
   try {
-    return { raw: envSchema<RawSettings>({ schema: ENV_SCHEMA, data, env: false }), problems: [] }
+    return { raw: envSchema<RawSettings>({ schema: ENV_SCHEMA, data, env: false }), problems }
   } catch (err) {
-    const errors = (err as { errors: Array<{ instancePath: string, message?: string, params: Record<string, unknown> }> }).errors
-    const problems = errors.map(error => {
-      const variable = error.instancePath.slice(1) as Variable
-      return describe(variable, data[variable], ajvProblem(error.message, error.params))
-    })
-    return { raw: undefined as never, problems }
+    for (const error of (err as { errors: AjvError[] }).errors) {
+      setAside(error.instancePath.slice(1) as Variable, ajvProblem(error.message, error.params))
+    }
+    return { raw: envSchema<RawSettings>({ schema: ENV_SCHEMA, data, env: false }), problems }
   }
+}
+
+/** A misspelt variable is otherwise silently ignored: name the closest one we know. */
+function unknownVariable (name: string): string {
+  const distance = (a: string, b: string): number => {
+    let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+    for (let i = 1; i <= a.length; i++) {
+      const current = [i]
+      for (let j = 1; j <= b.length; j++) {
+        current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return previous[b.length]!
+  }
+  const [closest] = Object.keys(EXAMPLES).sort((a, b) => distance(name, a) - distance(name, b))
+  return `${name} is not a setting of this service and is ignored: did you mean ${closest}?`
 }
 
 function ajvProblem (message: string | undefined, params: Record<string, unknown>): string {
@@ -163,10 +205,8 @@ function ajvProblem (message: string | undefined, params: Record<string, unknown
 }
 
 export function loadConfig (env: Environment, options: LoadOptions): LoadedConfig {
-  const { raw, problems } = readEnvironment(env, options)
-  if (problems.length > 0) throw new ConfigError(problems)
-
   const warnings: string[] = []
+  const { raw, problems } = readEnvironment(env, options, warnings)
   const fail = (variable: Variable, problem: string): void => {
     problems.push(describe(variable, raw[variable], problem))
   }
@@ -175,7 +215,7 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
   if (hostProblem !== undefined) fail('HOST', hostProblem)
 
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY)
-  if (trustProxy === undefined) fail('TRUST_PROXY', 'is not true, false, a hop count or a list of addresses and CIDR ranges')
+  if (typeof trustProxy === 'string') fail('TRUST_PROXY', trustProxy)
 
   const singleDomain = SINGLE_DOMAIN_VARIABLES.filter(variable => raw[variable] !== undefined)
   let documents: DocumentBodies = {}
@@ -201,6 +241,7 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     logLevel: raw.LOG_LEVEL,
     logRequests: raw.LOG_REQUESTS,
     trustProxy: Object.freeze(trustProxy) as Config['trustProxy'],
+    trustForwardedHost: raw.TRUST_FORWARDED_HOST,
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
     documents: Object.freeze(documents),
     ...(domainsFile === undefined ? {} : { domainsFile })
@@ -208,19 +249,20 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
   return Object.freeze({ config: Object.freeze(config), warnings: Object.freeze(warnings) })
 }
 
-function parseTrustProxy (value: string): Config['trustProxy'] | undefined {
+/** true, false, or the list Fastify hands to proxy-addr, checked by proxy-addr itself; otherwise the problem. */
+function parseTrustProxy (value: string): boolean | readonly string[] | string {
   if (value === 'false' || value === '') return false
   if (value === 'true') return true
-  if (/^\d+$/.test(value)) return Number(value)
+  if (/^\d+$/.test(value)) {
+    return 'is a hop count, which Fastify 5 cannot check against the nearest peer and so trusts nothing: list the proxies\' addresses or ranges instead'
+  }
   const entries = value.split(',').map(entry => entry.trim())
-  const valid = entries.every(entry => {
-    const [address = '', prefix, extra] = entry.split('/')
-    const family = isIP(address)
-    if (family === 0 || extra !== undefined) return false
-    if (prefix === undefined) return true
-    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
-  })
-  return valid ? entries : undefined
+  try {
+    proxyAddr.compile(entries)
+    return entries
+  } catch (err) {
+    return `is not true, false or a list of addresses, CIDR ranges, loopback, linklocal and uniquelocal (${(err as Error).message})`
+  }
 }
 
 type Fail = (variable: Variable, problem: string) => void

@@ -1,5 +1,6 @@
 // Multi-domain mode: which customer's documents a request gets, by the host it
 // names. A host that is not in the table gets none: never another's.
+import type { FastifyRequest } from 'fastify'
 import type { DocumentBodies } from './documents.js'
 import type { PreparedDocuments } from './responses.js'
 
@@ -10,6 +11,32 @@ export function hostKey (host: string | undefined): string {
   const end = key.startsWith('[') ? key.indexOf(']') + 1 : key.indexOf(':')
   if (end > 0) key = key.slice(0, end)
   return key.endsWith('.') ? key.slice(0, -1) : key
+}
+
+/**
+ * The host a request is for: the authority of an absolute-form target (RFC 9112
+ * §3.2.2: it wins over Host), else the request's own Host. X-Forwarded-Host
+ * only when the proxy in front is trusted and says it overwrites that header:
+ * otherwise any client could pick another customer's answer, and a shared
+ * cache in front would keep it for everybody.
+ */
+export function requestHost (request: FastifyRequest, trustForwardedHost: boolean): string | undefined {
+  const target = request.raw.url!
+  if (!target.startsWith('/')) {
+    const authority = /^https?:\/\/([^/?#]*)/i.exec(target)
+    return authority?.[1]
+  }
+  return trustForwardedHost ? request.host : request.headers.host
+}
+
+/** RFC 9112 §3.2: a request with more than one Host header gets 400. */
+export function hasOneHost (rawHeaders: readonly string[]): boolean {
+  let hosts = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++
+  }
+  return hosts <= 1
 }
 
 export interface HostTable {

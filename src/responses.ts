@@ -107,14 +107,15 @@ export function matrixError (errcode: string, error: string): string {
  * and its ETag is shared between documents, which keeps a domains file of
  * thousands of hosts quick to load and small in memory.
  */
-export function documentPreparer (cacheMaxAge: number): (bodies: DocumentBodies) => PreparedDocuments {
+export function documentPreparer (cacheMaxAge: number, vary?: string): (bodies: DocumentBodies) => PreparedDocuments {
   const cacheControl = `public, max-age=${cacheMaxAge}`
+  const varying = vary === undefined ? [] : ['vary', vary]
 
   function prepareDocument (json: string): PreparedDocument {
     // A strong validator: the same configuration always yields the same tag, so
     // every replica behind a load balancer answers If-None-Match alike.
     const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`
-    const caching = ['cache-control', cacheControl, 'etag', etag]
+    const caching = ['cache-control', cacheControl, 'etag', etag, ...varying]
     return { etag, ok: prepareResponse(200, { json, headers: caching }), notModified: prepareResponse(304, { headers: caching }) }
   }
 
@@ -136,13 +137,28 @@ const error = (statusCode: number, errcode: string, message: string, headers?: H
 
 const NO_STORE = { 'cache-control': 'no-store' }
 
+export interface DocumentErrors {
+  /** A document the host does not publish. */
+  readonly notConfigured: Readonly<Record<DocumentName, PreparedResponse>>
+  /** Multi-domain mode: a host that is not in the file. */
+  readonly unknownHost: PreparedResponse
+}
+
+/** The 404s of the document routes; in multi-domain mode they vary by host like the documents. */
+export function documentErrors (vary?: string): DocumentErrors {
+  const headers = vary === undefined ? undefined : { vary }
+  return Object.freeze({
+    notConfigured: Object.freeze(Object.fromEntries(DOCUMENT_NAMES.map(name =>
+      [name, error(404, 'M_NOT_FOUND', NOT_CONFIGURED[name], headers)])) as Record<DocumentName, PreparedResponse>),
+    unknownHost: error(404, 'M_NOT_FOUND', 'No delegation is configured for this host', headers)
+  })
+}
+
 /** The fixed answers that are not documents. */
 export const RESPONSES = Object.freeze({
-  notConfigured: Object.freeze(Object.fromEntries(DOCUMENT_NAMES.map(name =>
-    [name, error(404, 'M_NOT_FOUND', NOT_CONFIGURED[name])])) as Record<DocumentName, PreparedResponse>),
+  ...documentErrors(),
   notFound: error(404, 'M_NOT_FOUND', 'Not found: this service serves /.well-known/matrix/ only'),
   methodNotAllowed: error(405, 'M_UNRECOGNIZED', `Method not allowed: use ${ALLOWED}`, { allow: ALLOWED }),
-  unknownHost: error(404, 'M_NOT_FOUND', 'No delegation is configured for this host'),
   badRequest: error(400, 'M_UNRECOGNIZED', 'Bad request'),
   internalError: error(500, 'M_UNKNOWN', 'Internal server error'),
   // Browsers may then skip the preflight for a day.

@@ -7,6 +7,7 @@ import { probeHealth } from './healthcheck.js'
 const HEALTHCHECK_TIMEOUT_MS = 3000 // below Docker's default 30 s health-check timeout
 // Beyond the drain window: time for open connections to finish before a forced exit.
 const CLOSE_GRACE_MS = 5000
+const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 
 function readConfig (): LoadedConfig | undefined {
   try {
@@ -31,16 +32,23 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   const app = await buildApp(config, { log })
   for (const warning of warnings) log.warn(warning)
 
-  // Multi-domain mode: SIGHUP and changes to the file reload it instead of stopping.
+  // Multi-domain mode: changes to the file reload it.
   const reloader = config.domainsFile === undefined
     ? undefined
     : startReloader({ initial: config.domainsFile, apply: hosts => app.replaceHosts(hosts), log })
-  if (reloader !== undefined) process.on('SIGHUP', () => reloader.reload('SIGHUP'))
+  // Admins send SIGHUP (and some tools SIGUSR2) to reload, never to stop: a
+  // supervisor with Restart=on-failure would leave a service stopped by it down.
+  for (const signal of RELOAD_SIGNALS) {
+    process.on(signal, () => {
+      if (reloader !== undefined) reloader.reload(signal)
+      else log.info({ signal }, 'nothing to reload: the environment is read at start-up only; restart to apply a change')
+    })
+  }
 
   closeWithGrace({
     delay: config.shutdownDrainMs + CLOSE_GRACE_MS,
     logger: { error: (message: unknown) => log.error(message) },
-    skip: reloader === undefined ? [] : ['SIGHUP']
+    skip: RELOAD_SIGNALS
   }, async ({ signal, err }) => {
     if (err !== undefined) log.error({ err }, 'unexpected error, shutting down')
     else log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')

@@ -17,6 +17,7 @@ t.test('applies the documented defaults', async t => {
     logLevel: 'info',
     logRequests: false,
     trustProxy: false,
+    trustForwardedHost: false,
     shutdownDrainMs: 500,
     documents: { server: '{"m.server":"matrix.example.com:443"}' }
   })
@@ -33,6 +34,7 @@ t.test('reads every setting', async t => {
     LOG_LEVEL: 'debug',
     LOG_REQUESTS: 'true',
     TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1/128',
+    TRUST_FORWARDED_HOST: 'true',
     SHUTDOWN_DRAIN_MS: '0',
     UNRELATED: 'ignored'
   })
@@ -42,6 +44,7 @@ t.test('reads every setting', async t => {
   t.equal(config.logLevel, 'debug')
   t.equal(config.logRequests, true)
   t.same(config.trustProxy, ['127.0.0.1', '10.0.0.0/8', '::1/128'])
+  t.equal(config.trustForwardedHost, true)
   t.equal(config.shutdownDrainMs, 0)
   t.same(config.documents, {
     server: '{"m.server":"matrix.example.com:443"}',
@@ -51,16 +54,21 @@ t.test('reads every setting', async t => {
   })
 })
 
-t.test('TRUST_PROXY takes true, false, a hop count or addresses', async t => {
+t.test('TRUST_PROXY takes true, false, or what proxy-addr accepts; a hop count is refused with the reason', async t => {
   const trust = (value: string) => load({ ...SERVER_ONLY, TRUST_PROXY: value }).config.trustProxy
   t.equal(trust('true'), true)
   t.equal(trust('false'), false)
   t.equal(trust(''), false)
-  t.equal(trust('2'), 2)
   t.same(trust('192.168.0.0/16'), ['192.168.0.0/16'])
+  t.same(trust('loopback, linklocal,uniquelocal'), ['loopback', 'linklocal', 'uniquelocal'])
+  t.match(problemsOf({ ...SERVER_ONLY, TRUST_PROXY: '2' }), [/^TRUST_PROXY="2" is a hop count, which Fastify 5 cannot check .* list the proxies' addresses or ranges instead \(example: /])
   for (const bad of ['yes', '10.0.0.0/33', '::/129', 'proxy.example.com', '10.0.0.1/8/1', '10.0.0.0/x']) {
-    t.match(problemsOf({ ...SERVER_ONLY, TRUST_PROXY: bad }), [/^TRUST_PROXY=".*" is not true, false, a hop count/], bad)
+    t.match(problemsOf({ ...SERVER_ONLY, TRUST_PROXY: bad }), [/^TRUST_PROXY=".*" is not true, false or a list of addresses, CIDR ranges, loopback, linklocal and uniquelocal \(invalid/], bad)
   }
+})
+
+t.test('a variable that is present but undefined counts as unset', async t => {
+  t.equal(load({ ...SERVER_ONLY, PORT: undefined, MATRIX_SEVER: undefined }).config.port, 8080)
 })
 
 t.test('PORT=0 listens on a port the system picks', async t => {
@@ -82,7 +90,14 @@ t.test('one line per bad variable: its name, the bad value and a good example', 
     [{ MATRIX_SERVER: '' }, /^MATRIX_SERVER="" is empty \(example: /],
     [{ ...SERVER_ONLY, PORT: '-1' }, /^PORT="-1" is out of range: it must be >= 0 \(example: PORT=8080\)$/],
     [{ ...SERVER_ONLY, PORT: '65536' }, /^PORT="65536" is out of range: it must be <= 65535/],
-    [{ ...SERVER_ONLY, PORT: 'http' }, /^PORT="http" is not valid: it must be integer \(example: PORT=8080\)$/],
+    [{ ...SERVER_ONLY, PORT: 'http' }, /^PORT="http" is not a whole number \(example: PORT=8080\)$/],
+    [{ ...SERVER_ONLY, PORT: 'Infinity' }, /^PORT="Infinity" is not a whole number/],
+    [{ ...SERVER_ONLY, CACHE_MAX_AGE: 'Infinity' }, /^CACHE_MAX_AGE="Infinity" is not a whole number/],
+    [{ ...SERVER_ONLY, CACHE_MAX_AGE: '1e309' }, /^CACHE_MAX_AGE="1e309" is not a whole number/],
+    [{ ...SERVER_ONLY, CACHE_MAX_AGE: '3600.5' }, /^CACHE_MAX_AGE="3600.5" is not a whole number/],
+    [{ ...SERVER_ONLY, SHUTDOWN_DRAIN_MS: 'Infinity' }, /^SHUTDOWN_DRAIN_MS="Infinity" is not a whole number/],
+    [{ ...SERVER_ONLY, SHUTDOWN_DRAIN_MS: ' ' }, /^SHUTDOWN_DRAIN_MS=" " is not a whole number/],
+    [{ ...SERVER_ONLY, LOG_REQUESTS: 'yes' }, /^LOG_REQUESTS="yes" is not valid: it must be boolean/],
     [{ ...SERVER_ONLY, CACHE_MAX_AGE: '60' }, /^CACHE_MAX_AGE="60" is out of range: it must be >= 300 \(example: CACHE_MAX_AGE=14400\)$/],
     [{ ...SERVER_ONLY, CACHE_MAX_AGE: '172801' }, /^CACHE_MAX_AGE="172801" is out of range: it must be <= 172800/],
     [{ ...SERVER_ONLY, LOG_LEVEL: 'verbose' }, /^LOG_LEVEL="verbose" is not one of fatal, error, warn, info, debug, trace, silent/],
@@ -113,11 +128,15 @@ t.test('one line per bad variable: its name, the bad value and a good example', 
   }
 })
 
-t.test('reports every bad variable at once', async t => {
-  const problems = problemsOf({ MATRIX_SERVER: 'a_b', PORT: '-1', CACHE_MAX_AGE: '1', MATRIX_SUPPORT_PAGE: 'x' })
-  t.match(problems, [/^PORT=/, /^CACHE_MAX_AGE=/])
-  const later = problemsOf({ MATRIX_SERVER: 'a_b', MATRIX_SUPPORT_PAGE: 'x', TRUST_PROXY: 'x' })
-  t.match(later, [/^TRUST_PROXY=/, /^MATRIX_SERVER=/, /^MATRIX_SUPPORT_PAGE=/])
+t.test('reports every bad variable at once, in one pass', async t => {
+  const problems = problemsOf({ MATRIX_SERVER: 'a_b', PORT: '-1', CACHE_MAX_AGE: '1', MATRIX_SUPPORT_PAGE: 'x', TRUST_PROXY: 'x', SHUTDOWN_DRAIN_MS: 'Infinity' })
+  t.equal(problems.length, 6)
+  t.match(problems, [/^SHUTDOWN_DRAIN_MS=/, /^PORT=/, /^CACHE_MAX_AGE=/, /^TRUST_PROXY=/, /^MATRIX_SERVER=/, /^MATRIX_SUPPORT_PAGE=/])
+})
+
+t.test('a MATRIX_ variable the service does not know is named with the closest one it does', async t => {
+  const { warnings } = load({ MATRIX_SEVER: 'matrix.example.com:443', MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', OTHER: 'x' })
+  t.same(warnings, ['MATRIX_SEVER is not a setting of this service and is ignored: did you mean MATRIX_SERVER?'])
 })
 
 t.test('shortens a long bad value and keeps it on one line', async t => {
@@ -163,6 +182,9 @@ t.test('reads a .env file under the environment', async t => {
   t.equal(config.documents.server, '{"m.server":"from-file.example.com:443"}', 'the file fills in what the environment lacks')
   t.equal(config.port, 9002, 'the environment wins')
   t.equal(config.cacheMaxAge, 600)
+
+  writeFileSync(file, '\uFEFFMATRIX_SERVER=bom.example.com:443\n')
+  t.equal(loadConfig({}, { dotenvPath: file }).config.documents.server, '{"m.server":"bom.example.com:443"}', 'a byte-order mark is not part of the first name')
 
   writeFileSync(file, 'PORT=70000\n')
   t.match(problemsOf(SERVER_ONLY, file), [/^PORT="70000" is out of range/], 'a bad value in the file is named too')

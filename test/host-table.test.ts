@@ -1,9 +1,10 @@
 // Multi-domain mode: each request gets the documents of the host it names, and
 // nobody else's.
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { hostKey } from '../src/host-table.js'
 import { PROVIDER, tempFile } from './fixtures.js'
-import { build } from './helper.js'
+import { build, exchange } from './helper.js'
 
 t.test('a request Host becomes a key: lower case, no port, no trailing dot', async t => {
   const cases: Array<[string | undefined, string]> = [
@@ -44,9 +45,52 @@ t.test('answers each host with its own documents, and unknown hosts with 404', a
   t.equal((await get('/.well-known/matrix/server', 'example.com')).statusCode, 404, 'hosts left out of the new set are gone')
 })
 
-t.test('behind a trusted proxy, X-Forwarded-Host picks the documents', async t => {
+t.test('X-Forwarded-Host picks the documents only from a trusted proxy that says it overwrites it', async t => {
   const file = tempFile('domains.json', PROVIDER)
-  const app = await build(t, { MATRIX_DOMAINS_FILE: file, TRUST_PROXY: '127.0.0.1' })
-  const response = await app.inject({ url: '/.well-known/matrix/server', remoteAddress: '127.0.0.1', headers: { host: 'internal:8080', 'x-forwarded-host': 'example.org' } })
-  t.equal(response.body, '{"m.server":"matrix.example.org:8448"}')
+  const forwarded = { url: '/.well-known/matrix/server', remoteAddress: '127.0.0.1', headers: { host: 'example.com', 'x-forwarded-host': 'example.org' } }
+
+  const trustingProxy = await build(t, { MATRIX_DOMAINS_FILE: file, TRUST_PROXY: '127.0.0.1' })
+  const ignored = await trustingProxy.inject(forwarded)
+  t.equal(ignored.body, '{"m.server":"matrix.example.com:443"}', 'TRUST_PROXY alone: the client cannot choose another customer')
+  t.equal(ignored.headers.vary, 'Host')
+
+  const overwriting = await build(t, { MATRIX_DOMAINS_FILE: file, TRUST_PROXY: '127.0.0.1', TRUST_FORWARDED_HOST: 'true' })
+  const chosen = await overwriting.inject(forwarded)
+  t.equal(chosen.body, '{"m.server":"matrix.example.org:8448"}')
+  t.equal(chosen.headers.vary, 'Host, X-Forwarded-Host')
+  const untrustedPeer = await overwriting.inject({ ...forwarded, remoteAddress: '192.0.2.7' })
+  t.equal(untrustedPeer.body, '{"m.server":"matrix.example.com:443"}', 'not from a peer outside TRUST_PROXY')
+})
+
+t.test('multi-domain answers vary by Host, the 404s included; single-domain ones do not', async t => {
+  const multi = await build(t, { MATRIX_DOMAINS_FILE: tempFile('domains.json', PROVIDER) })
+  for (const [host, path, status] of [['example.com', 'server', 200], ['example.org', 'client', 404], ['other.example', 'server', 404]] as const) {
+    const response = await multi.inject({ url: `/.well-known/matrix/${path}`, headers: { host } })
+    t.equal(response.statusCode, status, `${host} ${path}`)
+    t.equal(response.headers.vary, 'Host', `${host} ${path}`)
+  }
+  const revalidated = await multi.inject({ url: '/.well-known/matrix/server', headers: { host: 'example.com', 'if-none-match': '*' } })
+  t.equal(revalidated.statusCode, 304)
+  t.equal(revalidated.headers.vary, 'Host')
+  const single = await build(t)
+  t.notOk('vary' in (await single.inject('/.well-known/matrix/server')).headers)
+})
+
+t.test('the target\'s own authority wins over Host, and two Host headers are refused', async t => {
+  const app = await build(t, { MATRIX_DOMAINS_FILE: tempFile('domains.json', PROVIDER) })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as AddressInfo).port
+  const absolute = await exchange(port, 'GET http://Example.org:443/.well-known/matrix/server HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n')
+  t.match(absolute, /\r\n\r\n\{"m\.server":"matrix\.example\.org:8448"\}$/, 'RFC 9112 §3.2.2: the absolute-form target names the host')
+  const unknown = await exchange(port, 'GET http://other.example/.well-known/matrix/server HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n')
+  t.match(unknown, /^HTTP\/1\.1 404 .*No delegation is configured for this host/s)
+  const twoHosts = await exchange(port, 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: example.com\r\nHost: example.org\r\nConnection: close\r\n\r\n')
+  t.match(twoHosts, /^HTTP\/1\.1 400 Bad Request\r\n.*\{"errcode":"M_UNRECOGNIZED","error":"Bad request"\}$/s)
+})
+
+t.test('two Host headers are refused in single-domain mode too', async t => {
+  const app = await build(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const twoHosts = await exchange((app.server.address() as AddressInfo).port, 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: a.example\r\nhost: b.example\r\nConnection: close\r\n\r\n')
+  t.match(twoHosts, /^HTTP\/1\.1 400 Bad Request\r\n/)
 })

@@ -2,10 +2,12 @@
 // prepared response, so a request does no JSON, hashing or header work.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DOCUMENT_NAMES } from '../documents.js'
+import { hasOneHost } from '../host-table.js'
 import {
   ALLOWED_METHODS,
   RESPONSES,
   matchesIfNoneMatch,
+  type DocumentErrors,
   sendPrepared,
   type PreparedDocuments,
   type PreparedResponse
@@ -15,12 +17,14 @@ export interface WellKnownOptions {
   /** The documents for the server name a request is for; undefined when none are. */
   readonly documentsFor: (request: FastifyRequest) => PreparedDocuments | undefined
   readonly isDraining: () => boolean
+  /** The 404s for a missing document or host. */
+  readonly errors: DocumentErrors
 }
 
 const ALLOWED = new Set<string>(ALLOWED_METHODS)
 
 export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownOptions): Promise<void> {
-  const { documentsFor, isDraining } = options
+  const { documentsFor, isDraining, errors } = options
 
   function send (reply: FastifyReply, response: PreparedResponse): void {
     // During the drain window every answer closes its connection, so keep-alive
@@ -31,10 +35,11 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
   for (const name of DOCUMENT_NAMES) {
     const url = `/.well-known/matrix/${name}`
     app.get(url, (request, reply) => {
+      if (!hasOneHost(request.raw.rawHeaders)) return send(reply, RESPONSES.badRequest)
       const documents = documentsFor(request)
-      if (documents === undefined) return send(reply, RESPONSES.unknownHost)
+      if (documents === undefined) return send(reply, errors.unknownHost)
       const document = documents[name]
-      if (document === undefined) return send(reply, RESPONSES.notConfigured[name])
+      if (document === undefined) return send(reply, errors.notConfigured[name])
       const ifNoneMatch = request.headers['if-none-match']
       if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, document.etag)) {
         return send(reply, document.notModified)

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { until } from '../helper.js'
 import { get, start } from './helper.js'
 
 function domains (generation: number, hosts = 50) {
@@ -66,4 +67,9 @@ t.test('reloads on SIGHUP and on file change while requests keep coming', async 
   server.child.kill('SIGHUP')
   await sleep(300)
   t.equal((await get(url, { headers: { host: 'host7.example' } })).body, '{"m.server":"gen3.host7.example:443"}', 'SIGHUP loads a fixed file')
+
+  writeFileSync(file, JSON.stringify(domains(4)))
+  server.child.kill('SIGUSR2')
+  await until(() => server.logs.some(line => line.msg === 'domains reloaded' && line.reason === 'SIGUSR2'), 'the SIGUSR2 reload')
+  t.equal((await get(url, { headers: { host: 'host7.example' } })).body, '{"m.server":"gen4.host7.example:443"}', 'SIGUSR2 reloads too')
 })

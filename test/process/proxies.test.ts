@@ -41,17 +41,16 @@ async function compareThroughProxy (t: Test, proxyPort: number, servicePort: num
   t.equal(preflight.headers['access-control-allow-origin'], '*')
 }
 
-t.test('the nginx recipe passes the documents through unchanged', async t => {
-  if (!needs(t, 'nginx')) return
-  const service = await start(t, EVERYTHING)
+/** nginx with the recipe's location block, in front of `servicePort`; resolves with its port. */
+async function nginx (t: Test, servicePort: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'wk-nginx-'))
   const port = await unusedPort()
-  const location = deploy('nginx.conf').replace('127.0.0.1:8080', `127.0.0.1:${service.port}`)
+  const location = deploy('nginx.conf').replace('127.0.0.1:8080', `127.0.0.1:${servicePort}`)
   writeFileSync(join(dir, 'nginx.conf'), `
 daemon off;
 master_process off;
 pid ${dir}/nginx.pid;
-error_log stderr warn;
+error_log stderr crit;
 events {}
 http {
   access_log off;
@@ -66,10 +65,30 @@ http {
     ${location}
   }
 }`)
-  const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'inherit' })
-  t.teardown(() => { nginx.kill() })
+  const proxy = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'inherit' })
+  t.teardown(() => { proxy.kill() })
   await until(answers(`http://127.0.0.1:${port}/`), 'nginx to answer')
-  await compareThroughProxy(t, port, service.port)
+  return port
+}
+
+t.test('the nginx recipe passes the documents through unchanged', async t => {
+  if (!needs(t, 'nginx')) return
+  const service = await start(t, EVERYTHING)
+  await compareThroughProxy(t, await nginx(t, service.port), service.port)
+})
+
+t.test('behind the nginx recipe, a forged X-Forwarded-Host cannot choose another customer', async t => {
+  if (!needs(t, 'nginx')) return
+  const dir = mkdtempSync(join(tmpdir(), 'wk-nginx-domains-'))
+  const file = join(dir, 'domains.json')
+  writeFileSync(file, JSON.stringify({ 'a.example': { server: 'matrix.a.example:443' }, 'b.example': { server: 'matrix.b.example:443' } }))
+  const service = await start(t, { MATRIX_DOMAINS_FILE: file, TRUST_PROXY: '127.0.0.1', TRUST_FORWARDED_HOST: 'true' })
+  const port = await nginx(t, service.port)
+  const forged = await get(`http://127.0.0.1:${port}/.well-known/matrix/server`, { headers: { host: 'a.example', 'x-forwarded-host': 'b.example' } })
+  t.equal(forged.body, '{"m.server":"matrix.a.example:443"}', 'nginx overwrites the header with the request\'s own host')
+  t.equal(forged.headers.vary, 'Host, X-Forwarded-Host')
+  const own = await get(`http://127.0.0.1:${port}/.well-known/matrix/server`, { headers: { host: 'b.example' } })
+  t.equal(own.body, '{"m.server":"matrix.b.example:443"}', 'each host still gets its own')
 })
 
 t.test('the Caddy recipe passes the documents through unchanged', async t => {

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { until } from '../helper.js'
 import { get, run, start, unusedPort } from './helper.js'
 
 const SERVER = { MATRIX_SERVER: 'matrix.example.com:443' }
@@ -76,4 +77,18 @@ t.test('--healthcheck exits 0 when /healthz answers and 1 when it does not', asy
   t.same(await healthy.exited, { code: 0, signal: null })
   t.same(await nobody.exited, { code: 1, signal: null })
   t.equal((await misconfigured.exited).code, 78)
+})
+
+t.test('SIGHUP and SIGUSR2 never stop a single-domain service: logged, then it keeps serving', async t => {
+  const server = await start(t, SERVER)
+  for (const signal of ['SIGHUP', 'SIGUSR2'] as const) {
+    server.child.kill(signal)
+    await until(() => server.logs.some(line => line.signal === signal), `the ${signal} line`)
+    t.match(server.logs.find(line => line.signal === signal), { level: 30, msg: /^nothing to reload: the environment is read at start-up only/ })
+  }
+  const response = await get(`${server.url}/.well-known/matrix/server`)
+  t.equal(response.status, 200, 'still serving')
+  t.equal(server.child.exitCode, null, 'still running')
+  server.child.kill('SIGTERM')
+  t.same(await server.exited, { code: 0, signal: null })
 })
