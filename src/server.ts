@@ -7,6 +7,8 @@ import { probeHealth } from './healthcheck.js'
 const HEALTHCHECK_TIMEOUT_MS = 3000 // below Docker's default 30 s health-check timeout
 // Beyond the drain window: time for open connections to finish before a forced exit.
 const CLOSE_GRACE_MS = 5000
+// After the drain: how long the last lines may take to reach a slow log driver.
+const LOG_FLUSH_MS = 500
 const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 
 function readConfig (): LoadedConfig | undefined {
@@ -24,11 +26,12 @@ function readConfig (): LoadedConfig | undefined {
 async function serve (loaded: LoadedConfig): Promise<void> {
   // Loaded here so that the container's health probe, which runs this file
   // every 30 s, starts without Fastify.
-  const [{ buildApp }, { createLogger }, { default: closeWithGrace }, { startReloader }] = await Promise.all([
-    import('./app.js'), import('./logger.js'), import('close-with-grace'), import('./domains-reloader.js')
+  const [{ buildApp }, { createLogger }, { createLogDestination }, { default: closeWithGrace }, { startReloader }] = await Promise.all([
+    import('./app.js'), import('./logger.js'), import('./log-destination.js'), import('close-with-grace'), import('./domains-reloader.js')
   ])
   const { config, warnings } = loaded
-  const log = createLogger(config.logLevel)
+  const destination = createLogDestination()
+  const log = createLogger(config.logLevel, destination)
   const app = await buildApp(config, { log })
   for (const warning of warnings) log.warn(warning)
 
@@ -55,6 +58,7 @@ async function serve (loaded: LoadedConfig): Promise<void> {
     reloader?.close()
     await app.drainAndClose(config.shutdownDrainMs)
     log.info('stopped')
+    await destination.flush(LOG_FLUSH_MS)
   })
 
   try {

@@ -1,6 +1,8 @@
 // SIGTERM, SIGINT and unexpected errors against the running process, under load:
 // what every client sees while the server drains and stops.
+import { once } from 'node:events'
 import { Agent } from 'node:http'
+import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { get, start } from './helper.js'
@@ -126,4 +128,21 @@ t.test('an unexpected error is logged as one JSON line, then the server drains a
     err: { type: 'Error', message: 'boom from a test fixture', stack: String }
   })
   t.equal(server.stderr(), '', 'nothing but JSON lines')
+})
+
+t.test('a connection that never sends a whole request does not hold up SIGTERM: exit 0 after drain and linger', async t => {
+  const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '200' })
+  const silent = connect(server.port, '127.0.0.1')
+  silent.on('error', () => {})
+  await once(silent, 'connect')
+  silent.write('GET /.well-known/matrix/server HTTP/1.1\r\nHost: exa')
+  const idle = connect(server.port, '127.0.0.1')
+  idle.on('error', () => {})
+  await once(idle, 'connect')
+  const started = Date.now()
+  server.child.kill('SIGTERM')
+  t.same(await server.exited, { code: 0, signal: null })
+  const elapsed = Date.now() - started
+  // Drain 0.2 s, linger 1 s, and a margin.
+  t.ok(elapsed < 2500, `exit 0 after ${elapsed} ms, not close-with-grace's timeout`)
 })

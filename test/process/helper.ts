@@ -84,7 +84,7 @@ function logLine (line: string): Record<string, unknown> {
 
 // tap passes its coverage and process-tracking hooks to children through the
 // environment; everything else is left out so that only the test's settings count.
-const inherited = Object.fromEntries(Object.entries(process.env)
+export const inherited = Object.fromEntries(Object.entries(process.env)
   .filter(([name]) => name === 'PATH' || name.startsWith('NODE_') || name.startsWith('TAP') || name.startsWith('_TAPJS')))
 
 export function run (env: Readonly<Record<string, string | undefined>>, args: readonly string[] = [], options: RunOptions = {}): Running {

@@ -1,0 +1,69 @@
+// A log destination that fails or stalls never stops the service from
+// answering, and never keeps SIGTERM from ending it with exit code 0.
+import { spawn } from 'node:child_process'
+import { openSync, readFileSync } from 'node:fs'
+import { Agent } from 'node:http'
+import t from 'tap'
+import { until } from '../helper.js'
+import { SERVER_ENTRY, get, inherited, start, unusedPort } from './helper.js'
+
+const SERVER = { MATRIX_SERVER: 'matrix.example.com:443', LOG_REQUESTS: 'true', SHUTDOWN_DRAIN_MS: '0' }
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
+
+t.test('standard output on a full disk: every request answered, SIGTERM ends it with 0', async t => {
+  const port = await unusedPort()
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    env: { ...inherited, ...SERVER, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe']
+  })
+  let stderr = ''
+  child.stderr!.on('data', chunk => { stderr += chunk })
+  const exited = new Promise(resolve => child.on('close', (code, signal) => resolve({ code, signal })))
+  const url = `http://127.0.0.1:${port}`
+  await until(() => get(`${url}/healthz`).then(() => true, () => false), 'the server to answer')
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 })
+  t.teardown(() => agent.destroy())
+  const statuses = await Promise.all(Array.from({ length: 500 }, () => get(`${url}/.well-known/matrix/server`, { agent }).then(answer => answer.status)))
+  t.same([...new Set(statuses)], [200], '500 requests, 500 answers')
+  agent.destroy()
+  const started = Date.now()
+  child.kill('SIGTERM')
+  t.same(await exited, { code: 0, signal: null })
+  t.ok(Date.now() - started < 2000, 'promptly')
+  t.equal(stderr, '', 'nothing on stderr either')
+})
+
+t.test('standard output on a pipe nobody reads: answers go on, memory stays bounded, the drop is reported, SIGTERM ends it with 0', async t => {
+  const server = await start(t, SERVER)
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 })
+  t.teardown(() => agent.destroy())
+  // Long request lines fill the queue sooner.
+  const url = `${server.url}/.well-known/matrix/server?${'q'.repeat(600)}`
+  const batch = () => Promise.all(Array.from({ length: 100 }, () => get(url, { agent }).then(answer => answer.status)))
+  for (let warmUp = 0; warmUp < 10; warmUp++) await batch()
+  server.child.stdout!.pause() // from here on, nobody reads the service's output
+  const before = rssMb(server.child.pid!)
+  let answered = 0
+  for (let round = 0; round < 40; round++) {
+    const statuses = await batch()
+    answered += statuses.filter(status => status === 200).length
+  }
+  const after = rssMb(server.child.pid!)
+  t.equal(answered, 4000, 'every request answered')
+  t.ok(after - before < 30, `memory bounded (${before.toFixed(1)} → ${after.toFixed(1)} MB)`)
+  agent.destroy()
+
+  server.child.stdout!.resume()
+  await until(() => server.logs.some(line => line.msg !== undefined && String(line.msg).startsWith('log lines dropped')), 'the report of dropped lines')
+  const report = server.logs.find(line => String(line.msg).startsWith('log lines dropped'))!
+  t.ok(Number(report.dropped) > 0, `${String(report.dropped)} lines dropped, and said so`)
+  t.comment(`log lines written ${server.logs.filter(line => line.msg === 'request').length}, dropped ${String(report.dropped)}`)
+
+  server.child.stdout!.pause()
+  const started = Date.now()
+  server.child.kill('SIGTERM')
+  server.child.stdout!.resume()
+  t.same(await server.exited, { code: 0, signal: null })
+  t.ok(Date.now() - started < 3000, 'promptly')
+})
