@@ -4,12 +4,12 @@ import fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { addDrain } from './drain.js'
 import { createHostTable, requestHost, type HostTable } from './host-table.js'
-import { SERVER_LIMITS, clientErrorHandler, type ServerLimits } from './limits.js'
+import { SERVER_LIMITS, answerOutsideFastify, clientErrorHandler, type ServerLimits } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import { addRequestLog } from './request-log.js'
 import { RESPONSES, clientErrorResponse, documentErrors, documentPreparer, sendPrepared } from './responses.js'
 import { healthRoutes } from './routes/health.js'
-import { wellKnownRoutes } from './routes/well-known.js'
+import { isDocumentPath, wellKnownRoutes } from './routes/well-known.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,7 +45,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     http: {
       headersTimeout: limits.headersTimeout,
       maxHeaderSize: limits.maxHeaderSize,
-      connectionsCheckingInterval: limits.connectionsCheckingInterval
+      connectionsCheckingInterval: limits.connectionsCheckingInterval,
+      // Node's own 400 has neither JSON nor CORS: the document routes check Host themselves.
+      requireHostHeader: false
     },
     clientErrorHandler,
     schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
@@ -53,6 +55,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     frameworkErrors: (_badUrl, request, reply) => sendPrepared(reply, RESPONSES.badRequest)
   })
 
+  answerOutsideFastify(app.server)
   if (config.logRequests) addRequestLog(app, log)
   const isDraining = addDrain(app, { lingerMs: limits.closeLingerMs })
 
@@ -61,8 +64,13 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => { done(null) })
 
-  app.setNotFoundHandler((request, reply) => sendPrepared(reply, RESPONSES.notFound))
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+  // A document path without a route for the method: a method Fastify does not
+  // route (PROPFIND, LINK…) is as unwelcome there as POST.
+  app.setNotFoundHandler((request, reply) =>
+    sendPrepared(reply, isDocumentPath(request.url) ? RESPONSES.methodNotAllowed : RESPONSES.notFound))
+  app.setErrorHandler((error: Error & { statusCode?: number, code?: string }, request, reply) => {
+    // Fastify refuses QUERY without a Content-Type before any route runs.
+    if (error.code === 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') return sendPrepared(reply, RESPONSES.methodNotAllowed)
     const status = error.statusCode
     /* c8 ignore start -- only Fastify's 4xx errors reach this; a future bug still answers JSON and logs its stack */
     if (status === undefined || status >= 500) {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from './documents.js'
+import { jsonTextFacts, jsonTextProblem } from './json-text.js'
 import { isPlainObject, parseServerName } from './validators.js'
 
 export interface DomainsSnapshot {
@@ -59,6 +60,14 @@ export function parseDomains (text: string, yaml: boolean): ReadonlyMap<string, 
     content = yaml ? parseYaml(text) : JSON.parse(text)
   } catch (err) {
     throw new DomainsFileError(`is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`)
+  }
+  if (!yaml) {
+    const facts = jsonTextFacts(text)
+    const problem = jsonTextProblem(facts)
+    if (problem !== undefined) throw new DomainsFileError(problem)
+    if (facts.duplicateTopLevelKey !== undefined) {
+      throw new DomainsFileError(`host "${facts.duplicateTopLevelKey}" is listed twice`, facts.duplicateTopLevelKey, 'hostname')
+    }
   }
   if (!isPlainObject(content)) throw new DomainsFileError('is not an object mapping hostnames to their documents')
   const hosts = new Map<string, DocumentBodies>()

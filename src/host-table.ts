@@ -29,14 +29,14 @@ export function requestHost (request: FastifyRequest, trustForwardedHost: boolea
   return trustForwardedHost ? request.host : request.headers.host
 }
 
-/** RFC 9112 §3.2: a request with more than one Host header gets 400. */
-export function hasOneHost (rawHeaders: readonly string[]): boolean {
+/** RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host header, an HTTP/1.0 one at most one; otherwise 400. */
+export function hasValidHost (rawHeaders: readonly string[], httpVersion: string): boolean {
   let hosts = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     if (name.length === 4 && name.toLowerCase() === 'host') hosts++
   }
-  return hosts <= 1
+  return hosts === 1 || (hosts === 0 && httpVersion === '1.0')
 }
 
 export interface HostTable {

@@ -1,7 +1,8 @@
 // The server's limits, and the answer to requests Node's HTTP parser refuses
 // before they ever reach Fastify.
+import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
-import { clientErrorResponse, messageBytes } from './responses.js'
+import { RESPONSES, clientErrorResponse, messageBytes, type PreparedResponse } from './responses.js'
 
 // The documents take no body and fit in a packet: small limits leave slow or
 // hostile clients nothing to hold on to.
@@ -36,4 +37,23 @@ export function clientErrorHandler (error: Error & { code?: string }, socket: So
     return
   }
   socket.end(RAW_ANSWERS.get(STATUS_BY_PARSER_ERROR[String(error.code)] ?? 400) as Buffer)
+}
+
+const EXPECTATION_FAILED: PreparedResponse = clientErrorResponse(417)
+const CONNECT_REFUSED = messageBytes(RESPONSES.methodNotAllowed)
+
+/**
+ * The answers node:http would otherwise give itself, without JSON or CORS: 417
+ * for an Expect it does not know, and nothing at all (a closed connection) for
+ * CONNECT.
+ */
+export function answerOutsideFastify (server: Server): void {
+  server.on('checkExpectation', (request, response) => {
+    response.writeHead(EXPECTATION_FAILED.statusCode, EXPECTATION_FAILED.rawHeaders as string[])
+    response.end(EXPECTATION_FAILED.body)
+  })
+  server.on('connect', (request, socket: Socket) => {
+    socket.on('error', () => {})
+    socket.end(CONNECT_REFUSED)
+  })
 }

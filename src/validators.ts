@@ -2,6 +2,7 @@
 // problem in plain words (to follow "<VARIABLE>=<value> ") or undefined when the
 // value is good, so config.ts, the domains file and the `check` command share them.
 import { isIP, isIPv6 } from 'node:net'
+import { CONTROL, jsonTextFacts, jsonTextProblem } from './json-text.js'
 
 // Matrix spec, appendices "Server Name": dns-name is 1*255 of [A-Za-z0-9-.];
 // Synapse's VALID_HOST_REGEX adds that labels are non-empty and joined by single dots.
@@ -38,6 +39,7 @@ export function parseServerName (input: string): Parsed<ServerNameFacts> {
       if (!rest.startsWith(':')) return { problem: `has "${rest}" after the IPv6 address: only ":port" may follow "]"` }
       portText = rest.slice(1)
     }
+    if (host.includes('%')) return { problem: `has "${host}", an IPv6 address with a zone: a zone means nothing to another machine` }
     if (!isIPv6(host.slice(1, -1))) return { problem: `has "${host}", which is not an IPv6 address` }
   } else {
     if (input.includes(']')) return { problem: 'has an unbalanced "]": write an IPv6 address as [2001:db8::1]:443' }
@@ -116,7 +118,11 @@ const LOOPBACK_HOSTS = new Set(['localhost', '[::1]'])
  */
 export function httpsUrlProblem (input: string): string | undefined {
   if (input === '') return 'is empty'
+  if (CONTROL.test(input)) return 'contains a control character'
   if (/\s/.test(input)) return 'contains whitespace'
+  // Checked as typed, since it is served as typed: URL parsers differ on all of these.
+  if (input.includes('\\')) return 'contains "\\", which URL parsers read differently'
+  if (/[^\x21-\x7e]/.test(input)) return 'has characters outside ASCII: write an internationalised host name in its punycode form (xn--…)'
   let url: URL
   try {
     url = new URL(input)
@@ -130,12 +136,17 @@ export function httpsUrlProblem (input: string): string | undefined {
   } else if (url.protocol !== 'https:') {
     return `uses "${url.protocol}": use https://`
   }
-  if (!/^https?:\/\/[^/]/i.test(input)) return 'has no host'
-  if (url.username !== '' || url.password !== '') return 'has a user name or password: remove them'
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(input)?.[1] ?? ''
+  if (authority === '') return 'has no host'
+  if (authority.includes('@')) return 'has a user name or password: remove them'
   if (input.includes('?')) return 'has a query ("?…"): remove it'
   if (input.includes('#')) return 'has a fragment ("#…"): remove it'
-  const host = parseServerName(url.host)
+  const host = parseServerName(authority)
   if (host.problem !== undefined) return `has a host that ${host.problem}`
+  // "0x7f.1" or "1.2.3": URL parsers read a name ending in a number as an IPv4 address.
+  if (host.value.kind === 'dns' && /(^|\.)(\d+|0x[0-9a-f]*)$/i.test(host.value.hostname)) {
+    return `has the host "${host.value.hostname}", which URL parsers read as an IPv4 address: write an address as four decimal numbers`
+  }
   return undefined
 }
 
@@ -166,13 +177,20 @@ export function isNamespaced (key: string): boolean {
   return /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(key)
 }
 
-/** JSON.parse with the parser's own message, which carries the position. */
+/**
+ * JSON.parse with the parser's own message, which carries the position; then
+ * what it would hide: too deep a nesting, numbers that would be served as
+ * another value, control characters.
+ */
 export function parseJson (input: string): Parsed<unknown> {
+  let value: unknown
   try {
-    return { value: JSON.parse(input) }
+    value = JSON.parse(input)
   } catch (err) {
     return { problem: `is not valid JSON: ${(err as Error).message}` }
   }
+  const problem = jsonTextProblem(jsonTextFacts(input))
+  return problem === undefined ? { value } : { problem }
 }
 
 export function isPlainObject (value: unknown): value is Record<string, unknown> {

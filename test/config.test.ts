@@ -196,3 +196,30 @@ t.test('reads a .env file under the environment', async t => {
   mkdirSync(unreadable)
   t.match(problemsOf(SERVER_ONLY, unreadable), [/dir\.env cannot be read: EISDIR/])
 })
+
+t.test('what is served is exactly what was validated: numbers, nesting, URLs and addresses as typed', async t => {
+  const client = { MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com' }
+  const cases: Array<[Environment, RegExp]> = [
+    [{ ...client, MATRIX_CLIENT_EXTRA: '{"org.example.limit":1e999}' }, /^MATRIX_CLIENT_EXTRA=.* has the number 1e999, which would be served as null: write it as a string/],
+    [{ ...client, MATRIX_CLIENT_EXTRA: '{"org.example.id":12345678901234567890123}' }, /has the number 12345678901234567890123, which would be served as 1\.2345678901234568e\+22/],
+    [{ ...client, MATRIX_CLIENT_EXTRA: `{"org.example.deep":${'['.repeat(10_000)}${']'.repeat(10_000)}}` }, /^MATRIX_CLIENT_EXTRA=.* nests 10001 levels deep: at most 32/],
+    [{ MATRIX_SUPPORT_CONTACTS: `${'['.repeat(10_000)}${']'.repeat(10_000)}` }, /^MATRIX_SUPPORT_CONTACTS=.* nests 10000 levels deep/],
+    [{ ...client, MATRIX_CLIENT_EXTRA: '{"org.example.x":"a\\u0000b"}' }, /has a control character in "a\\u0000b"/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com\\@evil.example' }, /^MATRIX_CLIENT_BASE_URL=.* contains "\\", which URL parsers read differently/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix%2eexample.com' }, /^MATRIX_CLIENT_BASE_URL=.* has a host that contains "%"/],
+    [{ MATRIX_CLIENT_BASE_URL: 'http://0x7f.1:8008' }, /^MATRIX_CLIENT_BASE_URL=.* has the host "0x7f\.1", which URL parsers read as an IPv4 address/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.exämple.com' }, /^MATRIX_CLIENT_BASE_URL=.* has characters outside ASCII: write an internationalised host name in its punycode form/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com/\u0000' }, /^MATRIX_CLIENT_BASE_URL=.* contains a control character/],
+    [{ MATRIX_CLIENT_BASE_URL: 'https://user@matrix.example.com' }, /has a user name or password/],
+    [{ MATRIX_SERVER: '[fe80::1%eth0]:443' }, /^MATRIX_SERVER=.* an IPv6 address with a zone/]
+  ]
+  for (const [env, line] of cases) {
+    const problems = problemsOf(env)
+    t.equal(problems.length, 1, JSON.stringify(env).slice(0, 80))
+    t.match(problems[0], line)
+    t.ok(problems[0]!.length < 400, 'a readable line')
+  }
+  t.equal(load({ ...client, MATRIX_CLIENT_EXTRA: '{"org.example.n":[1.5,-2,9007199254740992,1e+21]}' }).config.documents.client,
+    '{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.example.n":[1.5,-2,9007199254740992,1e+21]}',
+    'numbers written as they will be served are accepted')
+})

@@ -53,7 +53,10 @@ t.test('refuses a bad file, naming the host and the field', async t => {
     [entry({ support: { page: 'x' } }), /support.page is not a support field/],
     [entry({ support: { contacts: [{ role: 'm.role.admin' }] } }), /support.contacts has contact 1 with neither/, 'example.com', 'support.contacts'],
     [entry({ support: { support_page: 'example.com' } }), /support.support_page is not an absolute URL/],
-    [entry({ client: { 'm.homeserver': { base_url: 'https://a.example' }, 'org.example.big': 'x'.repeat(13000) } }), /client makes a document of \d+ bytes/]
+    [entry({ client: { 'm.homeserver': { base_url: 'https://a.example' }, 'org.example.big': 'x'.repeat(13000) } }), /client makes a document of \d+ bytes/],
+    ['{"a.example": {"server": "a.b:1"}, "b.example": {"server": "a.b:2"}, "a.example": {"server": "a.b:3"}}', /^host "a\.example" is listed twice/, 'a.example', 'hostname'],
+    ['{"a.example": {"client": {"m.homeserver": {"base_url": "https://a.example"}, "org.example.n": 1e999}}}', /^has the number 1e999, which would be served as null/],
+    [`{"a.example": {"client": {"m.homeserver": {"base_url": "https://a.example"}, "org.example.deep": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`, /^nests 10003 levels deep: at most 32$/]
   ]
   for (const [text, message, host, field] of cases) {
     t.throws(() => parseDomains(text, false), { name: 'DomainsFileError', message, ...(host === undefined ? {} : { host }), ...(field === undefined ? {} : { field }) }, text.slice(0, 60))

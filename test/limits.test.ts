@@ -73,3 +73,36 @@ t.test('300 connections that never finish their headers neither delay others nor
   t.ok(answers.join('').includes('HTTP/1.1 408 Request Timeout'), 'with a 408 where a request had begun')
   await stillServes(t, port)
 })
+
+t.test('every answer is JSON with CORS, whatever refuses the request: Node\'s parser, node:http or Fastify', async t => {
+  const port = await listening(await build(t))
+  const answer = async (request: string) => {
+    const text = await exchange(port, request)
+    const [head = '', body = ''] = text.split('\r\n\r\n')
+    return { status: Number(head.slice(9, 12)), head: head.toLowerCase(), body }
+  }
+  const cases: Array<[string, string, number, string]> = [
+    ['malformed request line', 'this is not HTTP\r\n\r\n', 400, 'M_UNRECOGNIZED'],
+    ['headers too large', `GET / HTTP/1.1\r\nHost: x\r\nCookie: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'M_UNRECOGNIZED'],
+    ['HTTP/1.1 without Host', 'GET /.well-known/matrix/server HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'M_UNRECOGNIZED'],
+    ['an unknown Expect', 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n', 417, 'M_UNRECOGNIZED'],
+    ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 405, 'M_UNRECOGNIZED'],
+    ['PROPFIND on a document', 'PROPFIND /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 405, 'M_UNRECOGNIZED'],
+    ['LINK on a document', 'LINK /.well-known/matrix/client?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 405, 'M_UNRECOGNIZED'],
+    ['QUERY without a type', 'QUERY /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 405, 'M_UNRECOGNIZED'],
+    ['QUERY with a type', 'QUERY /.well-known/matrix/support HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx', 405, 'M_UNRECOGNIZED'],
+    ['PROPFIND elsewhere', 'PROPFIND /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 404, 'M_NOT_FOUND'],
+    ['a body too large', `POST /.well-known/matrix/server HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\nConnection: close\r\n\r\n${'x'.repeat(2048)}`, 413, 'M_TOO_LARGE']
+  ]
+  for (const [what, request, status, errcode] of cases) {
+    const response = await answer(request)
+    t.equal(response.status, status, what)
+    t.match(response.head, /\r\ncontent-type: application\/json\r\n/, `${what}: JSON`)
+    t.match(response.head, /\r\naccess-control-allow-origin: \*\r\n/, `${what}: CORS`)
+    t.equal(JSON.parse(response.body).errcode, errcode, what)
+    if (status === 405) t.match(response.head, /\r\nallow: get, head, options\r\n/, `${what}: Allow`)
+  }
+  const http10 = await answer('GET /.well-known/matrix/server HTTP/1.0\r\n\r\n')
+  t.equal(http10.status, 200, 'HTTP/1.0 may leave Host out')
+  await stillServes(t, port)
+})

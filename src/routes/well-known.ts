@@ -2,7 +2,7 @@
 // prepared response, so a request does no JSON, hashing or header work.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DOCUMENT_NAMES } from '../documents.js'
-import { hasOneHost } from '../host-table.js'
+import { hasValidHost } from '../host-table.js'
 import {
   ALLOWED_METHODS,
   RESPONSES,
@@ -22,6 +22,13 @@ export interface WellKnownOptions {
 }
 
 const ALLOWED = new Set<string>(ALLOWED_METHODS)
+const DOCUMENT_PATHS = new Set(DOCUMENT_NAMES.map(name => `/.well-known/matrix/${name}`))
+
+/** Whether a request target names one of the documents (its query aside). */
+export function isDocumentPath (url: string): boolean {
+  const query = url.indexOf('?')
+  return DOCUMENT_PATHS.has(query === -1 ? url : url.slice(0, query))
+}
 
 export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownOptions): Promise<void> {
   const { documentsFor, isDraining, errors } = options
@@ -35,7 +42,7 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
   for (const name of DOCUMENT_NAMES) {
     const url = `/.well-known/matrix/${name}`
     app.get(url, (request, reply) => {
-      if (!hasOneHost(request.raw.rawHeaders)) return send(reply, RESPONSES.badRequest)
+      if (!hasValidHost(request.raw.rawHeaders, request.raw.httpVersion)) return send(reply, RESPONSES.badRequest)
       const documents = documentsFor(request)
       if (documents === undefined) return send(reply, errors.unknownHost)
       const document = documents[name]
