@@ -2,10 +2,10 @@
 // the environment in, so tests never touch process.env; every problem is found in
 // one pass and reported as one line per variable, so an admin fixes all of them in
 // a single restart.
-import { readFileSync } from 'node:fs'
-import { parseEnv } from 'node:util'
 import proxyAddr from '@fastify/proxy-addr'
 import envSchema from 'env-schema'
+import { readDotenv } from './dotenv.js'
+import { LISTEN_DEFAULTS } from './listen-defaults.js'
 import { clientDocument, serverDocument, supportDocument, type BuiltDocument, type DocumentBodies } from './documents.js'
 import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
 import {
@@ -31,8 +31,10 @@ export const ENV_SCHEMA = {
     MATRIX_SUPPORT_CONTACTS: { type: 'string' },
     MATRIX_SUPPORT_PAGE: { type: 'string' },
     MATRIX_DOMAINS_FILE: { type: 'string' },
-    HOST: { type: 'string', default: '0.0.0.0' }, // every interface: the proxy reaches us from outside the container
-    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 }, // 0: any free port, which the `serving` line names
+    // Besides change notifications, which network and bind mounts may never deliver.
+    DOMAINS_FILE_CHECK_MS: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 5000 }, // ms; 0: notifications and SIGHUP only
+    HOST: { type: 'string', default: LISTEN_DEFAULTS.host },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: LISTEN_DEFAULTS.port }, // 0: any free port, which the `serving` line names
     // Synapse clamps the period to 5 min–48 h and the spec recommends at most 48 h.
     CACHE_MAX_AGE: { type: 'integer', minimum: 300, maximum: 172800, default: 14400 }, // seconds
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
@@ -56,6 +58,7 @@ export const EXAMPLES: Record<keyof typeof ENV_SCHEMA.properties, string> = {
   MATRIX_SUPPORT_CONTACTS: '[{"role":"m.role.admin","matrix_id":"@admin:example.com","email_address":"admin@example.com"}]',
   MATRIX_SUPPORT_PAGE: 'https://example.com/support',
   MATRIX_DOMAINS_FILE: '/etc/matrix-well-known/domains.json',
+  DOMAINS_FILE_CHECK_MS: '5000',
   HOST: '0.0.0.0',
   PORT: '8080',
   CACHE_MAX_AGE: '14400',
@@ -82,6 +85,8 @@ export interface Config {
   readonly documents: DocumentBodies
   /** Multi-domain mode: the hosts and documents the domains file gave at start-up. */
   readonly domainsFile?: DomainsSnapshot
+  /** Multi-domain mode: how often the file is looked at without a change notification (0: never). */
+  readonly domainsFileCheckMs: number
 }
 
 export interface LoadedConfig {
@@ -117,6 +122,7 @@ interface RawSettings {
   MATRIX_SUPPORT_CONTACTS?: string
   MATRIX_SUPPORT_PAGE?: string
   MATRIX_DOMAINS_FILE?: string
+  DOMAINS_FILE_CHECK_MS: number
   HOST: string
   PORT: number
   CACHE_MAX_AGE: number
@@ -133,15 +139,11 @@ function describe (variable: Variable, value: unknown, problem: string): string 
   return `${variable}=${shown} ${problem} (example: ${variable}=${EXAMPLES[variable]})`
 }
 
-function readDotenv (path: string | false): Record<string, string> {
-  if (path === false) return {}
+function readDotenvFile (path: string | false): Record<string, string> {
   try {
-    // An editor's byte-order mark would otherwise become part of the first name.
-    return parseEnv(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')) as Record<string, string>
+    return readDotenv(path)
   } catch (err) {
-    // A missing file is the normal case; an unreadable one is a mistake to report.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new ConfigError([`${path} cannot be read: ${(err as Error).message}`])
+    throw new ConfigError([`${String(path)} cannot be read: ${(err as Error).message}`])
   }
 }
 
@@ -157,7 +159,7 @@ const INTEGER_VARIABLES = Object.entries(ENV_SCHEMA.properties)
 function readEnvironment (env: Environment, options: LoadOptions, warnings: string[]): { raw: RawSettings, problems: string[] } {
   // The environment wins over the dotenv file, as env-schema and docker --env-file do.
   const data: Record<string, string> = {}
-  for (const [key, value] of Object.entries({ ...readDotenv(options.dotenvPath), ...env })) {
+  for (const [key, value] of Object.entries({ ...readDotenvFile(options.dotenvPath), ...env })) {
     if (value === undefined) continue
     if (key in EXAMPLES) data[key] = value
     else if (key.startsWith('MATRIX_')) warnings.push(unknownVariable(key))
@@ -243,6 +245,7 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     trustProxy: Object.freeze(trustProxy) as Config['trustProxy'],
     trustForwardedHost: raw.TRUST_FORWARDED_HOST,
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
+    domainsFileCheckMs: raw.DOMAINS_FILE_CHECK_MS,
     documents: Object.freeze(documents),
     ...(domainsFile === undefined ? {} : { domainsFile })
   }

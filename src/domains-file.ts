@@ -2,10 +2,10 @@
 // documents. It is read and validated whole into a snapshot, so that a reload
 // swaps one complete, valid set for another or changes nothing.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from './documents.js'
 import { jsonTextFacts, jsonTextProblem } from './json-text.js'
+import { readRegularFile } from './regular-file.js'
 import { isPlainObject, parseServerName } from './validators.js'
 
 export interface DomainsSnapshot {
@@ -87,7 +87,7 @@ export function parseDomains (text: string, yaml: boolean): ReadonlyMap<string, 
 export function loadDomainsFile (path: string): DomainsSnapshot {
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = readRegularFile(path)
   } catch (err) {
     throw new DomainsFileError(`cannot be read: ${(err as Error).message}`)
   }

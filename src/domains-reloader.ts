@@ -1,6 +1,6 @@
 // Keeps the served set in step with the domains file: reloads it on request
 // (SIGHUP) and when it changes, and never swaps in a file that fails validation.
-import { watch } from 'node:fs'
+import { statSync, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { DOCUMENT_NAMES, type DocumentBodies } from './documents.js'
 import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
@@ -33,8 +33,10 @@ export interface ReloaderOptions {
     info: (fields: object, message: string) => void
     error: (fields: object, message: string) => void
   }
-  /** Quiet time after the last change notification before the file is read. */
-  readonly debounceMs?: number
+  /** After a change notification, how long to let a writer finish before looking. */
+  readonly settleMs?: number
+  /** How often to look at the file without a notification (0: never), for what a watch cannot see. */
+  readonly checkEveryMs: number
 }
 
 export interface Reloader {
@@ -42,10 +44,23 @@ export interface Reloader {
   readonly close: () => void
 }
 
+/** What identifies the file's version without reading it: what the path leads to, its size and time. */
+function signature (path: string): string {
+  try {
+    const stats = statSync(path)
+    return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`
+  } catch (err) {
+    return String((err as NodeJS.ErrnoException).code)
+  }
+}
+
 /**
  * Watching the directory, not the file, sees an editor's atomic rename and a
- * Kubernetes ConfigMap update (a symlink swap) alike; the digest then tells a
- * real change from a touch.
+ * Kubernetes ConfigMap update (a symlink swap) alike. A notification only leads
+ * to a look at the file's signature, and only a changed signature to a read; a
+ * periodic look catches what no notification reports (a swapped parent
+ * symlink, network and bind mounts). The digest then tells a real change from
+ * a touch.
  */
 export function startReloader (options: ReloaderOptions): Reloader {
   const { apply, log } = options
@@ -54,9 +69,16 @@ export function startReloader (options: ReloaderOptions): Reloader {
   // The content last looked at, good or bad: a notification that changes nothing
   // (a touch, an unrelated file in the same directory) is not worth a log line.
   let lastSeen = current.digest
+  let lastSignature = signature(path)
   let timer: NodeJS.Timeout | undefined
 
+  function lookForChange (): void {
+    timer = undefined
+    if (signature(path) !== lastSignature) reload('change')
+  }
+
   function reload (reason: string): void {
+    lastSignature = signature(path)
     let next: DomainsSnapshot
     try {
       next = loadDomainsFile(path)
@@ -75,16 +97,18 @@ export function startReloader (options: ReloaderOptions): Reloader {
     log.info({ file: path, reason, ...change }, 'domains reloaded')
   }
 
+  // The first notification sets the look: later ones cannot postpone it.
   const watcher = watch(dirname(path), { persistent: false }, () => {
-    clearTimeout(timer)
-    timer = setTimeout(() => reload('change'), options.debounceMs ?? 200)
+    timer ??= setTimeout(lookForChange, options.settleMs ?? 200)
   })
+  const periodic = options.checkEveryMs > 0 ? setInterval(lookForChange, options.checkEveryMs).unref() : undefined
   // A watched directory can vanish (an unmounted volume): keep serving what we have.
   watcher.on('error', err => log.error({ file: path, err }, `stopped watching the directory of ${basename(path)}; SIGHUP still reloads`))
   return {
     reload,
     close () {
       clearTimeout(timer)
+      clearInterval(periodic)
       watcher.close()
     }
   }

@@ -1,6 +1,26 @@
 // The container's HEALTHCHECK: distroless images have no shell or curl, so the
 // server binary probes itself with `node dist/server.js --healthcheck`.
 import { request } from 'node:http'
+import { readDotenv } from './dotenv.js'
+import { LISTEN_DEFAULTS } from './listen-defaults.js'
+
+/**
+ * Where the running service listens, from HOST and PORT alone (the environment,
+ * then .env, then the defaults): the one thing the probe needs. A value the
+ * service would have refused cannot be where it listens, so the default stands in.
+ */
+export function probeAddressFrom (env: Readonly<Record<string, string | undefined>>, dotenvPath: string | false): { host: string, port: number } {
+  let dotenv: Record<string, string> = {}
+  try {
+    dotenv = readDotenv(dotenvPath)
+  } catch {
+    // The service read it at start-up; a file broken since then says nothing about where it listens.
+  }
+  const host = env.HOST ?? dotenv.HOST ?? LISTEN_DEFAULTS.host
+  const portText = env.PORT ?? dotenv.PORT ?? ''
+  const port = /^\d{1,5}$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65535 ? Number(portText) : LISTEN_DEFAULTS.port
+  return { host, port }
+}
 
 /** Where a local probe must connect when the server listens on every interface. */
 export function probeAddress (listenHost: string): string {

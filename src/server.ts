@@ -1,8 +1,7 @@
 // The production entry point, and the only module that touches the process:
 // it reads the environment, listens, handles signals and sets the exit code.
-import { ConfigError, loadConfig, type LoadedConfig } from './config.js'
+import type { LoadedConfig } from './config.js'
 import { EXIT_CODES } from './exit-codes.js'
-import { probeHealth } from './healthcheck.js'
 
 const HEALTHCHECK_TIMEOUT_MS = 3000 // below Docker's default 30 s health-check timeout
 // Beyond the drain window: time for open connections to finish before a forced exit.
@@ -11,7 +10,8 @@ const CLOSE_GRACE_MS = 5000
 const LOG_FLUSH_MS = 500
 const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 
-function readConfig (): LoadedConfig | undefined {
+async function readConfig (): Promise<LoadedConfig | undefined> {
+  const { ConfigError, loadConfig } = await import('./config.js')
   try {
     return loadConfig(process.env, { dotenvPath: '.env' })
   } catch (err) {
@@ -25,7 +25,7 @@ function readConfig (): LoadedConfig | undefined {
 
 async function serve (loaded: LoadedConfig): Promise<void> {
   // Loaded here so that the container's health probe, which runs this file
-  // every 30 s, starts without Fastify.
+  // every 30 s, starts without Fastify or the configuration's schema.
   const [{ buildApp }, { createLogger }, { createLogDestination }, { default: closeWithGrace }, { startReloader }] = await Promise.all([
     import('./app.js'), import('./logger.js'), import('./log-destination.js'), import('close-with-grace'), import('./domains-reloader.js')
   ])
@@ -38,7 +38,7 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   // Multi-domain mode: changes to the file reload it.
   const reloader = config.domainsFile === undefined
     ? undefined
-    : startReloader({ initial: config.domainsFile, apply: hosts => app.replaceHosts(hosts), log })
+    : startReloader({ initial: config.domainsFile, apply: hosts => app.replaceHosts(hosts), log, checkEveryMs: config.domainsFileCheckMs })
   // Admins send SIGHUP (and some tools SIGUSR2) to reload, never to stop: a
   // supervisor with Restart=on-failure would leave a service stopped by it down.
   for (const signal of RELOAD_SIGNALS) {
@@ -73,12 +73,14 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   }
 }
 
-const loaded = readConfig()
-if (loaded !== undefined) {
-  if (process.argv.includes('--healthcheck')) {
-    const healthy = await probeHealth(loaded.config.host, loaded.config.port, HEALTHCHECK_TIMEOUT_MS)
-    process.exitCode = healthy ? EXIT_CODES.ok : EXIT_CODES.failure
-  } else {
-    await serve(loaded)
-  }
+if (process.argv.includes('--healthcheck')) {
+  // Every 30 s in the container: it reads where the service listens and nothing
+  // else, so that neither a large domains file nor a refused reload (the
+  // service still serves the last good set) makes the container unhealthy.
+  const { probeAddressFrom, probeHealth } = await import('./healthcheck.js')
+  const { host, port } = probeAddressFrom(process.env, '.env')
+  process.exitCode = await probeHealth(host, port, HEALTHCHECK_TIMEOUT_MS) ? EXIT_CODES.ok : EXIT_CODES.failure
+} else {
+  const loaded = await readConfig()
+  if (loaded !== undefined) await serve(loaded)
 }

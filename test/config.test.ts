@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +20,7 @@ t.test('applies the documented defaults', async t => {
     trustProxy: false,
     trustForwardedHost: false,
     shutdownDrainMs: 500,
+    domainsFileCheckMs: 5000,
     documents: { server: '{"m.server":"matrix.example.com:443"}' }
   })
   t.same(warnings, [])
@@ -194,7 +196,12 @@ t.test('reads a .env file under the environment', async t => {
   // Even root cannot read a directory as a file.
   const unreadable = join(dir, 'dir.env')
   mkdirSync(unreadable)
-  t.match(problemsOf(SERVER_ONLY, unreadable), [/dir\.env cannot be read: EISDIR/])
+  t.match(problemsOf(SERVER_ONLY, unreadable), [/dir\.env cannot be read: not a regular file/])
+
+  // A FIFO would block a plain read for good, SIGTERM included.
+  const fifo = join(dir, 'fifo.env')
+  execFileSync('mkfifo', [fifo])
+  t.match(problemsOf(SERVER_ONLY, fifo), [/^.*fifo\.env cannot be read: not a regular file \(a FIFO, device or directory cannot be read safely\)$/])
 })
 
 t.test('what is served is exactly what was validated: numbers, nesting, URLs and addresses as typed', async t => {

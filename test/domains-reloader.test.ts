@@ -1,5 +1,6 @@
 // Keeping the served set in step with the domains file: what changes, what is
 // refused, and what is left alone.
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,7 +36,7 @@ t.test('the reloader follows renames, symlink swaps, SIGHUP-style requests and r
     info: (fields: object, message: string) => logs.push({ level: 'info', fields: fields as Record<string, unknown>, message }),
     error: (fields: object, message: string) => logs.push({ level: 'error', fields: fields as Record<string, unknown>, message })
   }
-  const reloader = startReloader({ initial: loadDomainsFile(file), apply: domains => applied.push(domains), log, debounceMs: 50 })
+  const reloader = startReloader({ initial: loadDomainsFile(file), apply: domains => applied.push(domains), log, settleMs: 50, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
 
   // ConfigMap update: a new version directory, then ..data swapped by rename.
@@ -75,4 +76,60 @@ t.test('the reloader follows renames, symlink swaps, SIGHUP-style requests and r
   await until(() => logs.at(-1)?.level === 'error', 'the missing file')
   t.match(logs.at(-1)?.message, /cannot be read: ENOENT/)
   t.equal(applied.length, 4, 'the last good set stays')
+})
+
+t.test('a steady stream of unrelated writes cannot postpone a real change', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-reload-busy-'))
+  const file = join(dir, 'domains.json')
+  writeFileSync(file, JSON.stringify({ 'example.com': { server: 'one.example.com:443' } }))
+  const applied: Array<ReadonlyMap<string, DocumentBodies>> = []
+  const reloader = startReloader({ initial: loadDomainsFile(file), apply: hosts => applied.push(hosts), log: { info () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
+  t.teardown(() => reloader.close())
+  let writing = true
+  const stillWriting = () => writing
+  const noise = (async () => {
+    for (let i = 0; stillWriting(); i++) {
+      writeFileSync(join(dir, 'unrelated.log'), String(i))
+      await sleep(20)
+    }
+  })()
+  await sleep(100)
+  const changed = Date.now()
+  writeFileSync(file, JSON.stringify({ 'example.com': { server: 'two.example.com:443' } }))
+  await until(() => applied.length === 1, 'the change, despite the noise', 2000)
+  writing = false
+  await noise
+  t.ok(Date.now() - changed < 1000, `applied after ${Date.now() - changed} ms`)
+})
+
+t.test('a periodic look sees what no notification reports: the file\'s directory swapped through a symlink', async t => {
+  // /srv/current -> release-1, then -> release-2: the watch is on release-1, which never changes.
+  const dir = mkdtempSync(join(tmpdir(), 'wk-reload-release-'))
+  for (const [release, server] of [['release-1', 'one'], ['release-2', 'two']]) {
+    mkdirSync(join(dir, release!))
+    writeFileSync(join(dir, release!, 'domains.json'), JSON.stringify({ 'example.com': { server: `${server!}.example.com:443` } }))
+  }
+  symlinkSync('release-1', join(dir, 'current'))
+  const file = join(dir, 'current', 'domains.json')
+  const applied: Array<ReadonlyMap<string, DocumentBodies>> = []
+  const reloader = startReloader({ initial: loadDomainsFile(file), apply: hosts => applied.push(hosts), log: { info () {}, error () {} }, checkEveryMs: 100 })
+  t.teardown(() => reloader.close())
+  symlinkSync('release-2', join(dir, 'current.next'))
+  renameSync(join(dir, 'current.next'), join(dir, 'current'))
+  await until(() => applied.length === 1, 'the periodic look', 2000)
+  t.equal(applied[0]!.get('example.com')?.server, '{"m.server":"two.example.com:443"}')
+})
+
+t.test('a FIFO in place of the file is refused without blocking, and the last good set stays', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-reload-fifo-'))
+  const file = join(dir, 'domains.json')
+  writeFileSync(file, JSON.stringify({ 'example.com': { server: 'one.example.com:443' } }))
+  const errors: string[] = []
+  const reloader = startReloader({ initial: loadDomainsFile(file), apply: () => t.fail('nothing to apply'), log: { info () {}, error: (fields, message) => errors.push(message) }, settleMs: 20, checkEveryMs: 0 })
+  t.teardown(() => reloader.close())
+  rmSync(file)
+  execFileSync('mkfifo', [file])
+  await until(() => errors.length > 0, 'the refusal')
+  t.match(errors[0], /still serving the last good one: .*domains\.json cannot be read: not a regular file/)
+  t.throws(() => loadDomainsFile(file), { message: /^cannot be read: not a regular file/ }, 'at start-up too')
 })

@@ -2,7 +2,10 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { probeAddress, probeHealth } from '../src/healthcheck.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { probeAddress, probeAddressFrom, probeHealth } from '../src/healthcheck.js'
 
 t.test('probes loopback when the server listens on every interface', async t => {
   t.equal(probeAddress('0.0.0.0'), '127.0.0.1')
@@ -18,4 +21,16 @@ t.test('a server that accepts but never answers fails the probe after the timeou
   const started = Date.now()
   t.equal(await probeHealth('127.0.0.1', (silent.address() as AddressInfo).port, 200), false)
   t.ok(Date.now() - started < 2000)
+})
+
+t.test('the probe reads HOST and PORT from the environment, then .env, then the defaults, and nothing else', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-probe-'))
+  const dotenv = join(dir, '.env')
+  writeFileSync(dotenv, 'PORT=9001\nHOST=127.0.0.2\nMATRIX_SERVER=https://broken\n')
+  t.same(probeAddressFrom({}, false), { host: '0.0.0.0', port: 8080 })
+  t.same(probeAddressFrom({}, dotenv), { host: '127.0.0.2', port: 9001 })
+  t.same(probeAddressFrom({ PORT: '9002', HOST: '::' }, dotenv), { host: '::', port: 9002 })
+  t.same(probeAddressFrom({ PORT: 'Infinity' }, false), { host: '0.0.0.0', port: 8080 }, 'a port the service would refuse is not where it listens')
+  t.same(probeAddressFrom({ PORT: '70000' }, false).port, 8080)
+  t.same(probeAddressFrom({}, dir), { host: '0.0.0.0', port: 8080 }, 'an unreadable .env is passed over')
 })
