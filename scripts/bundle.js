@@ -12,7 +12,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'dist/bundle')
 
 const { metafile } = await build({
-  entryPoints: [join(ROOT, 'dist/server.js'), join(ROOT, 'dist/cli.js')],
+  // The domains worker is an entry of its own: server.js starts it from beside itself.
+  entryPoints: [join(ROOT, 'dist/server.js'), join(ROOT, 'dist/cli.js'), join(ROOT, 'dist/domains-worker.js')],
   bundle: true,
   platform: 'node',
   target: 'node20',

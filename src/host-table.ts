@@ -42,18 +42,34 @@ export function hasValidHost (rawHeaders: readonly string[], httpVersion: string
 export interface HostTable {
   /** The prepared documents for a request's host, or undefined for an unknown host. */
   readonly lookup: (host: string | undefined) => PreparedDocuments | undefined
-  /** Prepares a whole new set, then swaps it in at once. */
-  readonly replace: (hosts: ReadonlyMap<string, DocumentBodies>) => void
+  /**
+   * Prepares a whole new set, a slice at a time so that answers go on in
+   * between, then swaps it in at once.
+   */
+  readonly replace: (hosts: ReadonlyMap<string, DocumentBodies>) => Promise<void>
 }
+
+// About 20 ms of work on this machine: well under the 100 ms a probe may wait.
+const HOSTS_PER_SLICE = 1000
 
 export function createHostTable (prepare: (bodies: DocumentBodies) => PreparedDocuments,
   hosts: ReadonlyMap<string, DocumentBodies>): HostTable {
-  const prepareAll = (bodies: ReadonlyMap<string, DocumentBodies>) =>
-    new Map([...bodies].map(([host, documents]) => [host, prepare(documents)]))
-  // One assignment swaps the whole set: a request sees the old one or the new one.
-  let table: ReadonlyMap<string, PreparedDocuments> = prepareAll(hosts)
+  // At start-up, before anything listens: all at once.
+  let table: ReadonlyMap<string, PreparedDocuments> = new Map([...hosts].map(([host, documents]) => [host, prepare(documents)]))
   return {
     lookup: host => table.get(hostKey(host)),
-    replace: next => { table = prepareAll(next) }
+    async replace (next) {
+      const prepared = new Map<string, PreparedDocuments>()
+      let inSlice = 0
+      for (const [host, documents] of next) {
+        prepared.set(host, prepare(documents))
+        if (++inSlice === HOSTS_PER_SLICE) {
+          inSlice = 0
+          await new Promise(resolve => setImmediate(resolve))
+        }
+      }
+      // One assignment swaps the whole set: a request sees the old one or the new one.
+      table = prepared
+    }
   }
 }

@@ -26,8 +26,9 @@ async function readConfig (): Promise<LoadedConfig | undefined> {
 async function serve (loaded: LoadedConfig): Promise<void> {
   // Loaded here so that the container's health probe, which runs this file
   // every 30 s, starts without Fastify or the configuration's schema.
-  const [{ buildApp }, { createLogger }, { createLogDestination }, { default: closeWithGrace }, { startReloader }] = await Promise.all([
-    import('./app.js'), import('./logger.js'), import('./log-destination.js'), import('close-with-grace'), import('./domains-reloader.js')
+  const [{ buildApp }, { createLogger }, { createLogDestination }, { default: closeWithGrace }, { startReloader }, { workerLoader }] = await Promise.all([
+    import('./app.js'), import('./logger.js'), import('./log-destination.js'), import('close-with-grace'), import('./domains-reloader.js'),
+    import('./domains-loader.js')
   ])
   const { config, warnings } = loaded
   const destination = createLogDestination()
@@ -38,7 +39,14 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   // Multi-domain mode: changes to the file reload it.
   const reloader = config.domainsFile === undefined
     ? undefined
-    : startReloader({ initial: config.domainsFile, apply: hosts => app.replaceHosts(hosts), log, checkEveryMs: config.domainsFileCheckMs })
+    : startReloader({
+      initial: config.domainsFile,
+      apply: hosts => app.replaceHosts(hosts),
+      // Beside this file, in dist/ and in the bundle alike.
+      load: workerLoader(new URL('./domains-worker.js', import.meta.url)),
+      log,
+      checkEveryMs: config.domainsFileCheckMs
+    })
   // Admins send SIGHUP (and some tools SIGUSR2) to reload, never to stop: a
   // supervisor with Restart=on-failure would leave a service stopped by it down.
   for (const signal of RELOAD_SIGNALS) {
@@ -57,7 +65,7 @@ async function serve (loaded: LoadedConfig): Promise<void> {
     else log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
     reloader?.close()
     await app.drainAndClose(config.shutdownDrainMs)
-    log.info('stopped')
+    log.info({ droppedLogLines: destination.dropped }, 'stopped')
     await destination.flush(LOG_FLUSH_MS)
   })
 

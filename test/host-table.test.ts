@@ -40,7 +40,7 @@ t.test('answers each host with its own documents, and unknown hosts with 404', a
   t.equal((await get('/.well-known/matrix/server', 'example.com', { 'x-forwarded-host': 'example.org' })).body,
     '{"m.server":"matrix.example.com:443"}', 'X-Forwarded-Host is ignored from an untrusted peer')
 
-  app.replaceHosts(new Map([['example.org', { server: '{"m.server":"moved.example.org:443"}' }]]))
+  await app.replaceHosts(new Map([['example.org', { server: '{"m.server":"moved.example.org:443"}' }]]))
   t.equal((await get('/.well-known/matrix/server', 'example.org')).body, '{"m.server":"moved.example.org:443"}', 'a new set is swapped in')
   t.equal((await get('/.well-known/matrix/server', 'example.com')).statusCode, 404, 'hosts left out of the new set are gone')
 })
@@ -93,4 +93,26 @@ t.test('two Host headers are refused in single-domain mode too', async t => {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const twoHosts = await exchange((app.server.address() as AddressInfo).port, 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: a.example\r\nhost: b.example\r\nConnection: close\r\n\r\n')
   t.match(twoHosts, /^HTTP\/1\.1 400 Bad Request\r\n/)
+})
+
+t.test('a large new set is prepared a slice at a time, answers go on meanwhile, then it is swapped in whole', async t => {
+  const app = await build(t, { MATRIX_DOMAINS_FILE: tempFile('domains.json', PROVIDER) })
+  const next = new Map(Array.from({ length: 3500 }, (_, i) => [`h${i}.example`, { server: `{"m.server":"m${i}.example:443"}` }]))
+  const replaced = app.replaceHosts(next)
+  let answeredMeanwhile = 0
+  let done = false
+  replaced.then(() => { done = true }, () => {})
+  const stillPreparing = () => !done
+  while (stillPreparing()) {
+    // A macrotask turn, as between two requests from the network.
+    await new Promise(resolve => setImmediate(resolve))
+    const response = await app.inject({ url: '/.well-known/matrix/server', headers: { host: 'example.com' } })
+    if (!done) {
+      t.equal(response.statusCode, 200, 'the old set until the swap')
+      answeredMeanwhile++
+    }
+  }
+  t.ok(answeredMeanwhile > 0, `${answeredMeanwhile} requests answered while it was prepared`)
+  t.equal((await app.inject({ url: '/.well-known/matrix/server', headers: { host: 'h3499.example' } })).body, '{"m.server":"m3499.example:443"}')
+  t.equal((await app.inject({ url: '/.well-known/matrix/server', headers: { host: 'example.com' } })).statusCode, 404)
 })

@@ -39,16 +39,20 @@ t.test('reloads on SIGHUP and on file change while requests keep coming', async 
     }
   })
 
+  const logged = (message: string) => server.logs.filter(line => line.msg === message || (line.level === 50 && message === 'refused')).length
   await sleep(300)
   writeFileSync(file, JSON.stringify(domains(1))) // picked up by the watcher
-  await sleep(600)
+  await until(() => logged('domains reloaded') === 1, 'the first reload')
+  await sleep(200)
   writeFileSync(join(dir, 'next.json'), JSON.stringify(domains(2)))
   renameSync(join(dir, 'next.json'), file) // an editor's atomic save
-  await sleep(600)
+  await until(() => logged('domains reloaded') === 2, 'the second reload')
+  await sleep(200)
   writeFileSync(file, '{"host0.example": {"server": "https://broken"}}') // refused
-  await sleep(600)
+  await until(() => logged('refused') === 1, 'the refusal')
   server.child.kill('SIGHUP') // refused again, and said so
-  await sleep(300)
+  await until(() => logged('refused') === 2, 'the second refusal')
+  await sleep(100)
   running = false
   await Promise.all(clients)
   agent.destroy()
@@ -65,11 +69,46 @@ t.test('reloads on SIGHUP and on file change while requests keep coming', async 
 
   writeFileSync(file, JSON.stringify(domains(3)))
   server.child.kill('SIGHUP')
-  await sleep(300)
+  await until(() => server.logs.some(line => line.msg === 'domains reloaded' && line.reason === 'SIGHUP'), 'the SIGHUP reload')
   t.equal((await get(url, { headers: { host: 'host7.example' } })).body, '{"m.server":"gen3.host7.example:443"}', 'SIGHUP loads a fixed file')
 
   writeFileSync(file, JSON.stringify(domains(4)))
   server.child.kill('SIGUSR2')
   await until(() => server.logs.some(line => line.msg === 'domains reloaded' && line.reason === 'SIGUSR2'), 'the SIGUSR2 reload')
   t.equal((await get(url, { headers: { host: 'host7.example' } })).body, '{"m.server":"gen4.host7.example:443"}', 'SIGUSR2 reloads too')
+})
+
+t.test('a reload of 100,000 hosts never keeps a probe waiting more than 100 ms', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-domains-large-'))
+  const file = join(dir, 'domains.json')
+  const large = (generation: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 100_000 }, (_, i) =>
+    [`customer${i}.example`, { server: `gen${generation}.customer${i}.example:443` }])))
+  writeFileSync(file, large(0))
+  const server = await start(t, { MATRIX_DOMAINS_FILE: file, DOMAINS_FILE_CHECK_MS: '0' })
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  t.teardown(() => agent.destroy())
+  const probe = async () => {
+    const started = performance.now()
+    const { status } = await get(`${server.url}/readyz`, { agent })
+    return { status, ms: performance.now() - started }
+  }
+  for (let i = 0; i < 20; i++) await probe() // warm
+
+  writeFileSync(file, large(1))
+  server.child.kill('SIGHUP')
+  const waits: number[] = []
+  const reloaded = () => server.logs.some(line => line.msg === 'domains reloaded' && line.reason === 'SIGHUP')
+  while (!reloaded()) {
+    const { status, ms } = await probe()
+    t.equal(status, 200)
+    waits.push(ms)
+    await sleep(5)
+  }
+  const longest = Math.max(...waits)
+  t.comment(`${waits.length} probes during the reload, the longest ${longest.toFixed(1)} ms`)
+  t.ok(waits.length > 10, 'the reload took a while, and probes went on meanwhile')
+  t.ok(longest < 100, `no probe waited 100 ms (longest ${longest.toFixed(1)} ms)`)
+  t.match(server.logs.find(reloaded => reloaded.msg === 'domains reloaded' && reloaded.reason === 'SIGHUP'), { hosts: 100_000, changed: 100_000 })
+  t.equal((await get(`${server.url}/.well-known/matrix/server`, { headers: { host: 'customer99999.example' } })).body,
+    '{"m.server":"gen1.customer99999.example:443"}')
 })

@@ -72,3 +72,16 @@ t.test('standard output on a pipe nobody reads: answers go on, memory stays boun
   t.ok(Date.now() - started < 3000, 'promptly')
   t.match(server.logs.at(-1), { msg: 'stopped' }, 'the last line reached the reader')
 })
+
+t.test('standard output whose reader went away: the service goes on answering, and SIGTERM ends it with 0', async t => {
+  const server = await start(t, SERVER)
+  server.child.stdout!.destroy() // the log driver is gone: every write now fails with EPIPE
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 })
+  t.teardown(() => agent.destroy())
+  const statuses = await Promise.all(Array.from({ length: 200 }, () => get(`${server.url}/.well-known/matrix/server`, { agent }).then(answer => answer.status)))
+  t.same([...new Set(statuses)], [200], '200 requests, 200 answers')
+  agent.destroy()
+  server.child.kill('SIGTERM')
+  t.same(await server.exited, { code: 0, signal: null })
+  t.equal(server.stderr(), '')
+})

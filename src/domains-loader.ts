@@ -1,0 +1,32 @@
+// Loads the domains file in a worker thread (src/domains-worker.ts) and
+// rebuilds the snapshot on this one a batch at a time.
+import { Worker } from 'node:worker_threads'
+import { DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from './documents.js'
+import { DomainsFileError, type DomainsSnapshot } from './domains-file.js'
+import type { WorkerMessage } from './domains-worker.js'
+
+/** A loader for the reloader: `workerUrl` is the compiled domains-worker.js beside the entry point. */
+export function workerLoader (workerUrl: URL): (path: string) => Promise<DomainsSnapshot> {
+  return path => new Promise((resolve, reject) => {
+    const hosts = new Map<string, DocumentBodies>()
+    const worker = new Worker(workerUrl, { workerData: { path } })
+    worker.on('message', (message: WorkerMessage) => {
+      if ('hosts' in message) {
+        for (const [host, ...bodies] of message.hosts) {
+          const documents: Partial<Record<DocumentName, string>> = {}
+          DOCUMENT_NAMES.forEach((name, index) => { if (bodies[index] !== undefined) documents[name] = bodies[index] })
+          hosts.set(host, Object.freeze(documents))
+        }
+        // The next batch in a later turn: answers come first.
+        setImmediate(() => worker.postMessage('next'))
+      } else if ('done' in message) {
+        resolve(Object.freeze({ file: message.done.file, hosts, digest: message.done.digest }))
+      } else {
+        const { message: text, host, field, digest } = message.refused
+        reject(Object.assign(new DomainsFileError(text, host, field), { digest }))
+      }
+    })
+    // A worker that dies (out of memory, a bug) is a failed reload, never a crash.
+    worker.on('error', err => reject(new DomainsFileError(`could not be loaded: ${err.message}`)))
+  })
+}

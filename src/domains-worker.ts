@@ -1,0 +1,38 @@
+// Runs in a worker thread: reads, parses and validates the domains file there,
+// so that a reload of 100,000 hosts never holds up an answer on the main thread.
+// The hosts go back a batch at a time, the next only when the main thread asks
+// for it: queued messages would all be taken in at once.
+import { parentPort, workerData } from 'node:worker_threads'
+import { loadDomainsFile, type DomainsFileError } from './domains-file.js'
+import { DOCUMENT_NAMES } from './documents.js'
+
+export type HostEntry = [host: string, ...bodies: Array<string | undefined>]
+
+export type WorkerMessage =
+  | { readonly hosts: HostEntry[] }
+  | { readonly done: { readonly file: string, readonly digest: string } }
+  | { readonly refused: { readonly message: string, readonly host?: string, readonly field?: string, readonly digest?: string } }
+
+const BATCH = 2000
+
+const port = parentPort!
+const { path } = workerData as { path: string }
+try {
+  const snapshot = loadDomainsFile(path)
+  const entries: HostEntry[] = [...snapshot.hosts].map(([host, bodies]) => [host, ...DOCUMENT_NAMES.map(name => bodies[name])])
+  let sent = 0
+  const sendNext = () => {
+    if (sent < entries.length) {
+      port.postMessage({ hosts: entries.slice(sent, sent + BATCH) } satisfies WorkerMessage)
+      sent += BATCH
+    } else {
+      port.postMessage({ done: { file: snapshot.file, digest: snapshot.digest } } satisfies WorkerMessage)
+      port.close()
+    }
+  }
+  port.on('message', sendNext)
+  sendNext()
+} catch (err) {
+  const { message, host, field, digest } = err as DomainsFileError
+  port.postMessage({ refused: { message, host, field, digest } } satisfies WorkerMessage)
+}
