@@ -6,7 +6,7 @@ import proxyAddr from '@fastify/proxy-addr'
 import envSchema from 'env-schema'
 import { readDotenv } from './dotenv.js'
 import { LISTEN_DEFAULTS } from './listen-defaults.js'
-import { clientDocument, serverDocument, supportDocument, type BuiltDocument, type DocumentBodies } from './documents.js'
+import { clientDocument, policyServerDocument, serverDocument, supportDocument, type BuiltDocument, type DocumentBodies, type DocumentName } from './documents.js'
 import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
 import {
   clientExtraProblem,
@@ -30,6 +30,7 @@ export const ENV_SCHEMA = {
     MATRIX_CLIENT_EXTRA: { type: 'string' },
     MATRIX_SUPPORT_CONTACTS: { type: 'string' },
     MATRIX_SUPPORT_PAGE: { type: 'string' },
+    MATRIX_POLICY_SERVER_ED25519_KEY: { type: 'string' },
     MATRIX_DOMAINS_FILE: { type: 'string' },
     // Besides change notifications, which network and bind mounts may never deliver.
     DOMAINS_FILE_CHECK_MS: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 5000 }, // ms; 0: notifications and SIGHUP only
@@ -57,6 +58,7 @@ export const EXAMPLES: Record<keyof typeof ENV_SCHEMA.properties, string> = {
   MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/","account":"https://auth.example.com/account"}}',
   MATRIX_SUPPORT_CONTACTS: '[{"role":"m.role.admin","matrix_id":"@admin:example.com","email_address":"admin@example.com"}]',
   MATRIX_SUPPORT_PAGE: 'https://example.com/support',
+  MATRIX_POLICY_SERVER_ED25519_KEY: 'MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs',
   MATRIX_DOMAINS_FILE: '/etc/matrix-well-known/domains.json',
   DOMAINS_FILE_CHECK_MS: '5000',
   HOST: '0.0.0.0',
@@ -121,6 +123,7 @@ interface RawSettings {
   MATRIX_CLIENT_EXTRA?: string
   MATRIX_SUPPORT_CONTACTS?: string
   MATRIX_SUPPORT_PAGE?: string
+  MATRIX_POLICY_SERVER_ED25519_KEY?: string
   MATRIX_DOMAINS_FILE?: string
   DOMAINS_FILE_CHECK_MS: number
   HOST: string
@@ -272,7 +275,7 @@ type Fail = (variable: Variable, problem: string) => void
 
 const SINGLE_DOMAIN_VARIABLES = [
   'MATRIX_SERVER', 'MATRIX_CLIENT_BASE_URL', 'MATRIX_IDENTITY_SERVER_BASE_URL',
-  'MATRIX_CLIENT_EXTRA', 'MATRIX_SUPPORT_CONTACTS', 'MATRIX_SUPPORT_PAGE'
+  'MATRIX_CLIENT_EXTRA', 'MATRIX_SUPPORT_CONTACTS', 'MATRIX_SUPPORT_PAGE', 'MATRIX_POLICY_SERVER_ED25519_KEY'
 ] as const
 
 function readDomainsFile (path: string, fail: Fail): DomainsSnapshot | undefined {
@@ -286,7 +289,7 @@ function readDomainsFile (path: string, fail: Fail): DomainsSnapshot | undefined
 }
 
 function composeDocuments (raw: RawSettings, fail: Fail, warnings: string[]): DocumentBodies {
-  const documents: { server?: string, client?: string, support?: string } = {}
+  const documents: Partial<Record<DocumentName, string>> = {}
 
   if (raw.MATRIX_SERVER !== undefined) {
     const parsed = parseServerName(raw.MATRIX_SERVER)
@@ -302,13 +305,17 @@ function composeDocuments (raw: RawSettings, fail: Fail, warnings: string[]): Do
   const support = composeSupport(raw, fail)
   if (support !== undefined) documents.support = built(supportDocument(support), 'MATRIX_SUPPORT_CONTACTS', fail)
 
+  if (raw.MATRIX_POLICY_SERVER_ED25519_KEY !== undefined) {
+    documents.policy_server = built(policyServerDocument(raw.MATRIX_POLICY_SERVER_ED25519_KEY), 'MATRIX_POLICY_SERVER_ED25519_KEY', fail)
+  }
+
   return documents
 }
 
 /**
- * The body, or the builder's problem reported against `variable`. Each variable
- * is checked on its own first, so what is left for the builder is the document
- * as a whole: its size.
+ * The body, or the builder's problem reported against `variable`. A variable
+ * that fills part of a document is checked on its own first, so what is left
+ * for the builder there is the document as a whole: its size.
  */
 function built (document: BuiltDocument, variable: Variable, fail: Fail): string | undefined {
   if (document.problem === undefined) return document.body

@@ -9,7 +9,7 @@ import {
   type FieldProblem
 } from './validators.js'
 
-export const DOCUMENT_NAMES = ['server', 'client', 'support'] as const
+export const DOCUMENT_NAMES = ['server', 'client', 'support', 'policy_server'] as const
 export type DocumentName = typeof DOCUMENT_NAMES[number]
 
 /** Serialised bodies, exactly as served; a missing one is answered with 404. */
@@ -52,8 +52,30 @@ export function supportDocument (document: unknown): BuiltDocument {
   return problem === undefined ? serialise('support', document) : { problem }
 }
 
+/**
+ * `{"public_keys": {"ed25519": …}}` (spec v1.18, MSC4284) from the policy
+ * server's public key: unpadded base64 of 32 bytes, as the spec writes keys.
+ */
+export function policyServerDocument (key: unknown): BuiltDocument {
+  const problem = ed25519KeyProblem(key)
+  if (problem !== undefined) return { problem: { field: 'policy_server', problem } }
+  return serialise('policy_server', { public_keys: { ed25519: key } })
+}
+
+function ed25519KeyProblem (key: unknown): string | undefined {
+  if (typeof key !== 'string') return 'is not a string such as "MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs"'
+  if (key.endsWith('=')) return 'has base64 padding ("="): the Matrix spec writes keys as unpadded base64'
+  if (!/^[A-Za-z0-9+/]+$/.test(key)) return 'is not unpadded base64 (A-Z, a-z, 0-9, "+" and "/")'
+  const bytes = Buffer.from(key, 'base64')
+  if (bytes.length !== 32) return `decodes to ${bytes.length} bytes: an ed25519 public key has 32`
+  // Base64 with stray low bits decodes to the same bytes: only the canonical spelling is one key.
+  if (bytes.toString('base64').replace(/=+$/, '') !== key) return 'is not the canonical base64 of its 32 bytes'
+  return undefined
+}
+
 export const DOCUMENT_BUILDERS: Readonly<Record<DocumentName, (value: unknown) => BuiltDocument>> = Object.freeze({
   server: serverDocument,
   client: clientDocument,
-  support: supportDocument
+  support: supportDocument,
+  policy_server: policyServerDocument
 })

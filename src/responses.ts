@@ -119,17 +119,17 @@ export function documentPreparer (cacheMaxAge: number, vary?: string): (bodies: 
     return { etag, ok: prepareResponse(200, { json, headers: caching }), notModified: prepareResponse(304, { headers: caching }) }
   }
 
-  return bodies => ({
-    server: bodies.server === undefined ? undefined : prepareDocument(bodies.server),
-    client: bodies.client === undefined ? undefined : prepareDocument(bodies.client),
-    support: bodies.support === undefined ? undefined : prepareDocument(bodies.support)
-  })
+  return bodies => Object.fromEntries(DOCUMENT_NAMES.map(name => {
+    const body = bodies[name]
+    return [name, body === undefined ? undefined : prepareDocument(body)]
+  })) as PreparedDocuments
 }
 
 const NOT_CONFIGURED: Record<DocumentName, string> = {
   server: 'No server delegation is configured here',
   client: 'No client discovery information is configured here',
-  support: 'No support information is configured here'
+  support: 'No support information is configured here',
+  policy_server: 'No policy server key is configured here'
 }
 
 const error = (statusCode: number, errcode: string, message: string, headers?: Headers) =>

@@ -230,3 +230,21 @@ t.test('what is served is exactly what was validated: numbers, nesting, URLs and
     '{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.example.n":[1.5,-2,9007199254740992,1e+21]}',
     'numbers written as they will be served are accepted')
 })
+
+t.test('MATRIX_POLICY_SERVER_ED25519_KEY: the unpadded base64 of 32 bytes, alone or beside the other documents', async t => {
+  const key = 'MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs'
+  t.same(load({ MATRIX_POLICY_SERVER_ED25519_KEY: key }).config.documents, { policy_server: `{"public_keys":{"ed25519":"${key}"}}` })
+  const cases: Array<[string, RegExp]> = [
+    [`${key}=`, /has base64 padding \("="\): the Matrix spec writes keys as unpadded base64/],
+    [key.replace('/', '_'), /is not unpadded base64/],
+    [key.slice(0, 40), /decodes to 30 bytes: an ed25519 public key has 32/],
+    [`${key}AAAA`, /decodes to 35 bytes/],
+    [key.slice(0, -1) + 't', /is not the canonical base64 of its 32 bytes/]
+  ]
+  for (const [value, problem] of cases) {
+    const lines = problemsOf({ MATRIX_POLICY_SERVER_ED25519_KEY: value })
+    t.equal(lines.length, 1, value)
+    t.match(lines[0], new RegExp(`^MATRIX_POLICY_SERVER_ED25519_KEY=".*" ${problem.source} \\(example: MATRIX_POLICY_SERVER_ED25519_KEY=${key.replace(/[+/]/g, '\\$&')}\\)$`))
+  }
+  t.match(problemsOf({ MATRIX_DOMAINS_FILE: '/x.json', MATRIX_POLICY_SERVER_ED25519_KEY: key }), [/cannot be combined with MATRIX_POLICY_SERVER_ED25519_KEY/])
+})

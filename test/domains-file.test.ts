@@ -13,7 +13,7 @@ t.test('parses a provider file into documents served exactly as written', async 
     client: '{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"}}',
     support: '{"contacts":[{"role":"m.role.admin","email_address":"ops@example.com"}]}'
   })
-  t.same(domains.get('example.org'), { server: '{"m.server":"matrix.example.org:8448"}' })
+  t.same(domains.get('example.org'), { server: '{"m.server":"matrix.example.org:8448"}', policy_server: '{"public_keys":{"ed25519":"MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs"}}' })
   t.ok(Object.isFrozen(domains.get('example.org')))
 })
 
@@ -39,6 +39,7 @@ t.test('refuses a bad file, naming the host and the field', async t => {
     [entry({}), /^host "example.com": entry has none of server, client, support/, 'example.com', 'entry'],
     [entry({ server: 'a.b:1', servr: 'x' }), /^host "example.com": servr is not one of server, client, support/, 'example.com', 'servr'],
     [entry({ server: 443 }), /^host "example.com": server is not a string/, 'example.com', 'server'],
+    [entry({ policy_server: 'short' }), /^host "example.com": policy_server decodes to 3 bytes: an ed25519 public key has 32/, 'example.com', 'policy_server'],
     [entry({ server: 'https://matrix.example.com' }), /^host "example.com": server has a scheme: remove "https:\/\/"/, 'example.com', 'server'],
     [entry({ client: [] }), /^host "example.com": client is not a JSON object/, 'example.com', 'client'],
     [entry({ client: {} }), /client.m.homeserver is missing/, 'example.com', 'client.m.homeserver'],

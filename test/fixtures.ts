@@ -9,7 +9,7 @@ export const PROVIDER = {
     client: { 'm.homeserver': { base_url: 'https://matrix.example.com' }, 'org.matrix.msc2965.authentication': { issuer: 'https://auth.example.com/' } },
     support: { contacts: [{ role: 'm.role.admin', email_address: 'ops@example.com' }] }
   },
-  'Example.org': { server: 'matrix.example.org:8448' },
+  'Example.org': { server: 'matrix.example.org:8448', policy_server: 'MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs' },
   'chat.example.net': { client: { 'm.homeserver': { base_url: 'https://hs.example.net/' }, 'm.identity_server': { base_url: 'https://id.example.net' } } },
   '[2001:db8::1]': { support: { support_page: 'https://example.net/help' } }
 }

@@ -27,6 +27,8 @@ t.test('answers each host with its own documents, and unknown hosts with 404', a
   t.equal((await get('/.well-known/matrix/client', 'chat.example.net')).json()['m.homeserver'].base_url, 'https://hs.example.net/')
   t.equal((await get('/.well-known/matrix/support', '[2001:db8::1]:443')).json().support_page, 'https://example.net/help')
 
+  t.equal((await get('/.well-known/matrix/policy_server', 'example.org')).json().public_keys.ed25519, 'MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs')
+  t.equal((await get('/.well-known/matrix/policy_server', 'example.com')).statusCode, 404)
   const missingDocument = await get('/.well-known/matrix/client', 'example.org')
   t.equal(missingDocument.statusCode, 404)
   t.same(missingDocument.json(), { errcode: 'M_NOT_FOUND', error: 'No client discovery information is configured here' })

@@ -136,7 +136,7 @@ t.test('unknown paths answer 404 in JSON with CORS', async t => {
     '/.well-known/matrix/',
     '/.well-known/matrix/server/',
     '/.well-known/matrix/Server',
-    '/.well-known/matrix/policy_server',
+    '/.well-known/matrix/policy',
     '/.well-known/openid-configuration',
     '/index.html',
     '/.well-known/matrix/../../etc/passwd'
@@ -211,4 +211,24 @@ t.test('while draining, documents are still served but close their connection', 
   t.equal(response.statusCode, 200)
   t.equal(response.body, SERVER_BODY)
   t.equal(response.headers.connection, 'close')
+})
+
+t.test('the policy_server document is served like the others, and answers 404 with CORS when no key is set', async t => {
+  const key = 'MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs'
+  const app = await build(t, { ...SERVER_ONLY, MATRIX_POLICY_SERVER_ED25519_KEY: key })
+  const server = await app.inject('/.well-known/matrix/server')
+  const policy = await app.inject('/.well-known/matrix/policy_server')
+  t.equal(policy.statusCode, 200)
+  t.equal(policy.body, `{"public_keys":{"ed25519":"${key}"}}`)
+  t.same(Object.keys(policy.headers).sort(), Object.keys(server.headers).sort(), 'the same header names')
+  t.match(policy.headers, { 'content-type': 'application/json', 'cache-control': 'public, max-age=14400', ...CORS, ...SECURITY })
+  t.equal((await app.inject({ url: '/.well-known/matrix/policy_server', headers: { 'if-none-match': String(policy.headers.etag) } })).statusCode, 304)
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/.well-known/matrix/policy_server' })).statusCode, 204)
+  t.equal((await app.inject({ method: 'POST', url: '/.well-known/matrix/policy_server' })).statusCode, 405)
+
+  const without = await build(t)
+  const missing = await without.inject('/.well-known/matrix/policy_server')
+  t.equal(missing.statusCode, 404)
+  t.same(missing.json(), { errcode: 'M_NOT_FOUND', error: 'No policy server key is configured here' })
+  t.match(missing.headers, { 'content-type': 'application/json', ...CORS })
 })
