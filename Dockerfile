@@ -13,7 +13,7 @@ RUN npm run build
 FROM gcr.io/distroless/nodejs22-debian12:nonroot
 ARG VERSION=1.0.0
 LABEL org.opencontainers.image.title="matrix-well-known" \
-      org.opencontainers.image.description="Serves a Matrix homeserver's delegation files (/.well-known/matrix/server, client, support) from environment configuration" \
+      org.opencontainers.image.description="Serves a Matrix homeserver's delegation files (/.well-known/matrix/server, client, support, policy_server) from environment configuration" \
       org.opencontainers.image.source="https://github.com/matrix-well-known/matrix-well-known" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"

@@ -6,7 +6,9 @@ import { addDrain } from './drain.js'
 import { createHostTable, requestHost, type HostTable } from './host-table.js'
 import { SERVER_LIMITS, answerOutsideFastify, clientErrorHandler, type ServerLimits } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
+import type { Metrics } from './metrics.js'
 import { addRequestLog } from './request-log.js'
+import { addRequestMetrics } from './request-metrics.js'
 import { RESPONSES, clientErrorResponse, documentErrors, documentPreparer, sendPrepared } from './responses.js'
 import { healthRoutes } from './routes/health.js'
 import { isDocumentPath, wellKnownRoutes } from './routes/well-known.js'
@@ -23,6 +25,8 @@ export interface AppOptions {
   readonly log?: Logger
   /** Tighter limits than production's, for tests that would otherwise wait them out. */
   readonly limits?: Partial<ServerLimits>
+  /** With METRICS_PORT: requests are counted here. */
+  readonly metrics?: Metrics
 }
 
 // No route declares a schema: without these Fastify would load Ajv and
@@ -57,6 +61,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   answerOutsideFastify(app.server)
   if (config.logRequests) addRequestLog(app, log)
+  if (options.metrics !== undefined) addRequestMetrics(app, options.metrics)
   const isDraining = addDrain(app, { lingerMs: limits.closeLingerMs })
 
   // Bodies are never used: read (up to bodyLimit) and drop whatever arrives, so

@@ -11,10 +11,13 @@ const HELP = `Usage: matrix-well-known check <server-name> [options]
 Checks what a remote homeserver does to federate with <server-name>: the
 /.well-known/matrix/server file, SRV and address records, TLS, and the server's
 signed keys; then the client well-known. One line per step, with a fix for each
-problem. Exit code 0 only when a remote server would federate.
+problem. Exit code 0 only when a remote server would federate (with --strict,
+only when every step passes).
 
 Options:
   --json                      print the report as JSON
+  --strict                    exit 1 when any step fails, the client well-known
+                              included (for monitoring and CI)
   --dns-server <host:port>    ask this DNS server instead of the system's
   --ca-file <file>            also trust the PEM certificates in <file>
   --resolve <host:port:addr>  connect to <addr> for <host:port> (like curl); repeatable
@@ -28,8 +31,9 @@ Examples:
   docker run --rm matrix-well-known dist/cli.js check example.com
 `
 
-const OPTIONS = {
+export const OPTIONS = {
   json: { type: 'boolean' },
+  strict: { type: 'boolean' },
   'dns-server': { type: 'string' },
   'ca-file': { type: 'string' },
   resolve: { type: 'string', multiple: true },
@@ -82,7 +86,8 @@ export async function main (argv: readonly string[], out: NodeJS.WritableStream,
   }
   const report = await checkDelegation({ name, dnsServer: values['dns-server'], ca, connectTo, timeoutMs })
   out.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report))
-  return report.federates ? EXIT_CODES.ok : EXIT_CODES.failure
+  const passes = values.strict === true ? report.steps.every(step => step.ok) : report.federates
+  return passes ? EXIT_CODES.ok : EXIT_CODES.failure
 }
 
 function usage (err: NodeJS.WritableStream, message: string): number {

@@ -38,6 +38,8 @@ export const ENV_SCHEMA = {
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: LISTEN_DEFAULTS.port }, // 0: any free port, which the `serving` line names
     // Synapse clamps the period to 5 min–48 h and the spec recommends at most 48 h.
     CACHE_MAX_AGE: { type: 'integer', minimum: 300, maximum: 172800, default: 14400 }, // seconds
+    // Off unless set: a port of its own, which no proxy rule for the documents exposes.
+    METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
     // The reverse proxy already keeps an access log, and a line per request costs a third of our throughput.
     LOG_REQUESTS: { type: 'boolean', default: false },
@@ -64,6 +66,7 @@ export const EXAMPLES: Record<keyof typeof ENV_SCHEMA.properties, string> = {
   HOST: '0.0.0.0',
   PORT: '8080',
   CACHE_MAX_AGE: '14400',
+  METRICS_PORT: '9100',
   LOG_LEVEL: 'info',
   LOG_REQUESTS: 'true',
   TRUST_PROXY: '127.0.0.1,10.0.0.0/8',
@@ -79,6 +82,8 @@ export interface Config {
   readonly cacheMaxAge: number
   readonly logLevel: LogLevel
   readonly logRequests: boolean
+  /** Prometheus metrics on this port of their own; undefined: off. */
+  readonly metricsPort?: number
   readonly trustProxy: boolean | readonly string[]
   /** Multi-domain mode: choose the host by X-Forwarded-Host from a trusted proxy. */
   readonly trustForwardedHost: boolean
@@ -129,6 +134,7 @@ interface RawSettings {
   HOST: string
   PORT: number
   CACHE_MAX_AGE: number
+  METRICS_PORT?: number
   LOG_LEVEL: LogLevel
   LOG_REQUESTS: boolean
   TRUST_PROXY: string
@@ -219,6 +225,10 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
   const hostProblem = listenHostProblem(raw.HOST)
   if (hostProblem !== undefined) fail('HOST', hostProblem)
 
+  if (raw.METRICS_PORT !== undefined && raw.METRICS_PORT === raw.PORT && raw.PORT !== 0) {
+    fail('METRICS_PORT', 'is the port the documents are served on: metrics need a port of their own, which no proxy rule exposes')
+  }
+
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY)
   if (typeof trustProxy === 'string') fail('TRUST_PROXY', trustProxy)
 
@@ -250,7 +260,8 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
     domainsFileCheckMs: raw.DOMAINS_FILE_CHECK_MS,
     documents: Object.freeze(documents),
-    ...(domainsFile === undefined ? {} : { domainsFile })
+    ...(domainsFile === undefined ? {} : { domainsFile }),
+    ...(raw.METRICS_PORT === undefined ? {} : { metricsPort: raw.METRICS_PORT })
   }
   return Object.freeze({ config: Object.freeze(config), warnings: Object.freeze(warnings) })
 }

@@ -34,6 +34,8 @@ export interface ReloaderOptions {
   readonly initial: DomainsSnapshot
   /** Swaps the new set in; called only with a fully valid one. */
   readonly apply: (hosts: ReadonlyMap<string, DocumentBodies>) => void | Promise<void>
+  /** Told of every reload that swapped a set in, and of every refusal (metrics). */
+  readonly onOutcome?: (outcome: 'applied' | 'refused', hosts: number) => void
   /** Reads and validates the file; in a worker thread in production (domains-loader.ts). */
   readonly load?: (path: string) => Promise<DomainsSnapshot>
   readonly log: {
@@ -103,6 +105,7 @@ export function startReloader (options: ReloaderOptions): Reloader {
       if (reason === 'change' && digest !== undefined && digest === lastSeen) return
       lastSeen = digest ?? lastSeen
       log.error({ code, file: path, host, field, reason }, `domains file refused, still serving the last good one: ${path} ${message}`)
+      options.onOutcome?.('refused', current.hosts.size)
       return
     }
     if (reason === 'change' && next.digest === lastSeen) return
@@ -111,6 +114,7 @@ export function startReloader (options: ReloaderOptions): Reloader {
     await apply(next.hosts)
     current = next
     log.info({ file: path, reason, ...change }, 'domains reloaded')
+    options.onOutcome?.('applied', next.hosts.size)
   }
 
   // The first notification sets the look: later ones cannot postpone it.

@@ -1,5 +1,8 @@
 // The production entry point, and the only module that touches the process:
 // it reads the environment, listens, handles signals and sets the exit code.
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { LoadedConfig } from './config.js'
 import { EXIT_CODES } from './exit-codes.js'
 
@@ -33,8 +36,12 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   const { config, warnings } = loaded
   const destination = createLogDestination()
   const log = createLogger(config.logLevel, destination)
-  const app = await buildApp(config, { log })
+  // prom-client is loaded only when metrics are on.
+  const metrics = config.metricsPort === undefined ? undefined : (await import('./metrics.js')).createMetrics()
+  const app = await buildApp(config, { log, metrics })
   for (const warning of warnings) log.warn(warning)
+  if (config.domainsFile !== undefined) metrics?.setHosts(config.domainsFile.hosts.size)
+  const metricsServer = metrics === undefined ? undefined : createServer(metrics.handle)
 
   // Multi-domain mode: changes to the file reload it.
   const reloader = config.domainsFile === undefined
@@ -45,7 +52,8 @@ async function serve (loaded: LoadedConfig): Promise<void> {
       // Beside this file, in dist/ and in the bundle alike.
       load: workerLoader(new URL('./domains-worker.js', import.meta.url)),
       log,
-      checkEveryMs: config.domainsFileCheckMs
+      checkEveryMs: config.domainsFileCheckMs,
+      onOutcome: metrics?.countReload
     })
   // Admins send SIGHUP (and some tools SIGUSR2) to reload, never to stop: a
   // supervisor with Restart=on-failure would leave a service stopped by it down.
@@ -64,6 +72,8 @@ async function serve (loaded: LoadedConfig): Promise<void> {
     if (err !== undefined) log.error({ err }, 'unexpected error, shutting down')
     else log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down')
     reloader?.close()
+    metricsServer?.close()
+    metricsServer?.closeAllConnections()
     await app.drainAndClose(config.shutdownDrainMs)
     log.info({ droppedLogLines: destination.dropped }, 'stopped')
     await destination.flush(LOG_FLUSH_MS)
@@ -78,6 +88,16 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   } catch (err) {
     log.error({ err }, `cannot listen on ${config.host}:${config.port}`)
     process.exit(EXIT_CODES.failure)
+  }
+  if (metricsServer !== undefined) {
+    try {
+      metricsServer.listen(config.metricsPort, config.host)
+      await once(metricsServer, 'listening')
+      log.info({ host: config.host, port: (metricsServer.address() as AddressInfo).port, path: '/metrics' }, 'metrics')
+    } catch (err) {
+      log.error({ err }, `cannot listen for metrics on ${config.host}:${String(config.metricsPort)}`)
+      process.exit(EXIT_CODES.failure)
+    }
   }
 }
 

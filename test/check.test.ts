@@ -283,6 +283,13 @@ t.test('the command line: options, --json and exit codes', async t => {
   t.match(passing.out, /✓ server keys/)
   t.match(JSON.parse(asJson.out), { name: 'example.com', federates: true, steps: [{ step: 'server well-known', ok: true }] })
 
+  // A client file without CORS: federation works, so only --strict fails.
+  routes.set('apex /.well-known/matrix/client', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"m.homeserver":{"base_url":"https://matrix.example.com"}}' })
+  const [lenient, strict] = await Promise.all([runCli(['check', 'example.com', ...common]), runCli(['check', 'example.com', '--json', '--strict', ...common])])
+  t.equal(lenient.code, 0, 'a client file problem does not decide the exit code')
+  t.equal(strict.code, 1, '--strict fails on it')
+  t.match(JSON.parse(strict.out), { federates: true, steps: [{ step: 'server well-known', ok: true }] })
+
   routes.set('apex /.well-known/matrix/server', json({ 'm.server': 'https://matrix.example.com' }))
   const failing = await runCli(['check', 'example.com', ...common.slice(0, -2)])
   t.equal(failing.code, 1, 'with the default timeout too')

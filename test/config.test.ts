@@ -244,7 +244,13 @@ t.test('MATRIX_POLICY_SERVER_ED25519_KEY: the unpadded base64 of 32 bytes, alone
   for (const [value, problem] of cases) {
     const lines = problemsOf({ MATRIX_POLICY_SERVER_ED25519_KEY: value })
     t.equal(lines.length, 1, value)
-    t.match(lines[0], new RegExp(`^MATRIX_POLICY_SERVER_ED25519_KEY=".*" ${problem.source} \\(example: MATRIX_POLICY_SERVER_ED25519_KEY=${key.replace(/[+/]/g, '\\$&')}\\)$`))
+    t.match(lines[0], new RegExp(`^MATRIX_POLICY_SERVER_ED25519_KEY=".*" ${problem.source}.* \\(example: MATRIX_POLICY_SERVER_ED25519_KEY=${key.replace(/[+/]/g, '\\$&')}\\)$`))
   }
   t.match(problemsOf({ MATRIX_DOMAINS_FILE: '/x.json', MATRIX_POLICY_SERVER_ED25519_KEY: key }), [/cannot be combined with MATRIX_POLICY_SERVER_ED25519_KEY/])
+})
+
+t.test('METRICS_PORT: off unless set, and never the public port', async t => {
+  t.equal(load(SERVER_ONLY).config.metricsPort, undefined)
+  t.equal(load({ ...SERVER_ONLY, METRICS_PORT: '9100' }).config.metricsPort, 9100)
+  t.match(problemsOf({ ...SERVER_ONLY, METRICS_PORT: '8080' }), [/^METRICS_PORT="8080" is the port the documents are served on: metrics need a port of their own/])
 })

@@ -1,9 +1,11 @@
 // The deployment files are part of the product: the manifests must match the
 // code (the proxy recipes run for real in test/process/proxies.test.ts).
-import { readFileSync } from 'node:fs'
-import t from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import t, { type Test } from 'tap'
 import { parseAllDocuments, parse } from 'yaml'
 import { buildApp } from '../src/app.js'
+import { OPTIONS } from '../src/command-line.js'
+import { parseServerName } from '../src/validators.js'
 import { configFrom } from './helper.js'
 
 const deploy = (name: string) => readFileSync(new URL(`../deploy/${name}`, import.meta.url), 'utf8')
@@ -13,7 +15,7 @@ type Manifest = Record<string, any>
 t.test('the Kubernetes manifests probe routes that exist, on the port the service listens on', async t => {
   const manifests: Manifest[] = parseAllDocuments(deploy('kubernetes.yaml')).map(document => document.toJS())
   const byKind = (kind: string) => manifests.find(manifest => manifest.kind === kind)!
-  t.same(manifests.map(manifest => manifest.kind), ['ConfigMap', 'Deployment', 'Service', 'Ingress'])
+  t.same(manifests.map(manifest => manifest.kind), ['ConfigMap', 'Deployment', 'Service', 'Ingress', 'HTTPRoute'])
 
   const deployment = byKind('Deployment')
   t.equal(deployment.spec.replicas, 2)
@@ -47,6 +49,59 @@ t.test('the Kubernetes manifests probe routes that exist, on the port the servic
   t.same(rule.http.paths.map((path: Manifest) => [path.path, path.pathType]), [['/.well-known/matrix/', 'Prefix']],
     'only /.well-known/matrix/ of the apex host')
   t.same(rule.http.paths[0].backend.service, { name: service.metadata.name, port: { name: service.spec.ports[0].name } })
+
+  const route = byKind('HTTPRoute')
+  t.equal(route.apiVersion, 'gateway.networking.k8s.io/v1')
+  t.same(route.spec.hostnames, [rule.host], 'the same apex host as the Ingress')
+  t.same(route.spec.rules.map((routeRule: Manifest) => routeRule.matches), [[{ path: { type: 'PathPrefix', value: '/.well-known/matrix/' } }]],
+    'only /.well-known/matrix/, as the Ingress')
+  t.same(route.spec.rules[0].backendRefs, [{ name: service.metadata.name, port: service.spec.ports[0].port }])
+  t.ok(route.spec.parentRefs[0].name, 'attached to a Gateway')
+
+  // Metrics: a named port of their own, annotated for scraping, not behind the Service.
+  const metricsPort = container.ports.find((port: Manifest) => port.name === 'metrics')
+  t.equal(metricsPort.containerPort, config.metricsPort, 'the metrics port is the one the service opens')
+  t.same(deployment.spec.template.metadata.annotations, {
+    'prometheus.io/scrape': 'true', 'prometheus.io/port': String(config.metricsPort), 'prometheus.io/path': '/metrics'
+  })
+  t.same(service.spec.ports.map((port: Manifest) => port.targetPort), ['http'], 'the Service exposes the documents only')
+})
+
+/** The check's command line as the image runs it: the bundled CLI, `check`, a server name, options it knows. */
+function checkArguments (t: Test, args: string[], where: string) {
+  const [entry, command, name, ...options] = args
+  t.equal(entry, 'dist/cli.js', `${where}: the image's command line`)
+  t.ok(existsSync(new URL('../dist/bundle/cli.js', import.meta.url)), 'which the bundle holds')
+  t.equal(command, 'check', where)
+  t.equal(parseServerName(name!).problem, undefined, `${where}: a valid server name`)
+  for (const option of options) t.ok(option.slice(2) in OPTIONS, `${where}: ${option} is an option of check`)
+  t.same(options, ['--json', '--strict'], `${where}: a JSON report, and any failed step fails the run`)
+}
+
+t.test('the scheduled checks run the image\'s check command, and their failure is the signal', async t => {
+  const image = (parseAllDocuments(deploy('kubernetes.yaml'))[1]!.toJS() as Manifest).spec.template.spec.containers[0].image
+  const cronJob: Manifest = parse(deploy('check-cronjob.yaml'))
+  t.equal(cronJob.kind, 'CronJob')
+  const job = cronJob.spec.jobTemplate.spec
+  t.equal(job.backoffLimit, 0, 'a failure is not retried away')
+  t.equal(job.template.spec.restartPolicy, 'Never')
+  const [container] = job.template.spec.containers
+  t.equal(container.image, image, 'the same image as the Deployment')
+  checkArguments(t, container.args, 'CronJob')
+  t.match(job.template.spec.securityContext, { runAsNonRoot: true, runAsUser: 65532 })
+  t.match(container.securityContext, { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false })
+
+  const unit = deploy('matrix-well-known-check.service')
+  t.match(unit, /^Type=oneshot$/m)
+  const execStart = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(' ')
+  t.same(execStart.slice(0, 3), ['/usr/bin/docker', 'run', '--rm'])
+  const imageAt = execStart.indexOf(image)
+  t.ok(imageAt > 0, 'the same image')
+  checkArguments(t, execStart.slice(imageAt + 1), 'systemd unit')
+  const timer = deploy('matrix-well-known-check.timer')
+  t.match(timer, /^OnUnitActiveSec=15min$/m, 'every 15 minutes, as the CronJob')
+  t.equal(cronJob.spec.schedule, '*/15 * * * *')
+  t.match(timer, /^WantedBy=timers\.target$/m)
 })
 
 t.test('the image runs the bundle as npm start does, with the same node flags', async t => {

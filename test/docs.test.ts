@@ -22,14 +22,14 @@ function table (markdown: string, heading: string): string[][] {
 }
 
 t.test('the configuration table lists every variable, and only those', async t => {
-  const documented = [...configuration.matchAll(/^\| `([A-Z_]+)` \|/gm)].map(match => match[1]).sort()
+  const documented = [...configuration.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map(match => match[1]).sort()
   t.same(documented, variables)
 })
 
 t.test('each documented default is the schema default', async t => {
   const properties: Record<string, { default?: unknown }> = ENV_SCHEMA.properties as Record<string, { default?: unknown }>
   for (const [cell, defaultCell] of table(configuration, '# Configuration')) {
-    const variable = /^`([A-Z_]+)`$/.exec(cell!)![1]!
+    const variable = /^`([A-Z0-9_]+)`$/.exec(cell!)![1]!
     const expected = properties[variable]!.default
     const documented = /^`([^`]*)`/.exec(defaultCell!)?.[1]
     t.equal(documented, expected === undefined ? undefined : String(expected), variable)
@@ -38,13 +38,13 @@ t.test('each documented default is the schema default', async t => {
 })
 
 t.test('config.example.env shows every variable, and only those', async t => {
-  const shown = [...example.matchAll(/^#?([A-Z_]+)=/gm)].map(match => match[1]).sort()
+  const shown = [...example.matchAll(/^#?([A-Z0-9_]+)=/gm)].map(match => match[1]).sort()
   t.same([...new Set(shown)], variables)
 })
 
 t.test('config.example.env is a valid configuration as shipped, and with every line enabled', async t => {
   t.doesNotThrow(() => loadConfig({}, { dotenvPath: exampleFile.pathname }))
-  const everything = Object.fromEntries([...example.matchAll(/^#?([A-Z_]+)=(.*)$/gm)].map(match => [match[1], match[2]]))
+  const everything = Object.fromEntries([...example.matchAll(/^#?([A-Z0-9_]+)=(.*)$/gm)].map(match => [match[1], match[2]]))
   const { MATRIX_DOMAINS_FILE: domainsFile, ...singleDomain } = everything
   const { config } = loadConfig(singleDomain, { dotenvPath: false })
   t.ok(config.documents.server && config.documents.client && config.documents.support)
@@ -66,7 +66,7 @@ t.test('the error code table names every WK_ERR_ code in src/, and only those', 
   const inSource = new Set<string>()
   for (const file of readdirSync(new URL('src/', root), { recursive: true })) {
     if (!String(file).endsWith('.ts')) continue
-    for (const [code] of read(`src/${String(file)}`).matchAll(/WK_ERR_[A-Z_]+/g)) inSource.add(code)
+    for (const [code] of read(`src/${String(file)}`).matchAll(/WK_ERR_[A-Z0-9_]+/g)) inSource.add(code)
   }
   const documented = table(errors, '## Error codes').map(([code]) => code!.replace(/`/g, ''))
   t.same(documented.sort(), [...inSource].sort())

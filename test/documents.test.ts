@@ -1,6 +1,6 @@
 // One builder per document, shared by the environment and the domains file.
 import t from 'tap'
-import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, MAX_DOCUMENT_BYTES, clientDocument, serverDocument, supportDocument } from '../src/documents.js'
+import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, MAX_DOCUMENT_BYTES, clientDocument, policyServerDocument, serverDocument, supportDocument } from '../src/documents.js'
 
 t.test('each builder serialises a valid document compactly, as given', async t => {
   t.same(serverDocument('matrix.example.com:443'), { body: '{"m.server":"matrix.example.com:443"}' })
@@ -15,6 +15,7 @@ t.test('a builder names the field and the problem of an invalid document', async
   t.match(serverDocument('https://matrix.example.com'), { problem: { field: 'server', problem: /has a scheme/ } })
   t.match(clientDocument({}), { problem: { field: 'client.m.homeserver' } })
   t.match(supportDocument({ contacts: [] }), { problem: { field: 'support.contacts', problem: /empty array/ } })
+  t.match(policyServerDocument(32), { problem: { field: 'policy_server', problem: /^is not a string such as "[A-Za-z0-9+/]{43}"$/ } })
 })
 
 t.test('no document may exceed 12 KiB, counted in bytes', async t => {
