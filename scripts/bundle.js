@@ -3,13 +3,15 @@
 // Resolving and reading some 300 module files was most of our start-up time;
 // one bundle parses in a fraction of it (README, "Performance"). Tests start
 // the per-file dist/ for coverage and check that the bundle answers alike.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'dist/bundle')
+// Chunk names carry a hash: without a clean start, old ones would be packed and shipped.
+rmSync(OUT, { recursive: true, force: true })
 
 const { metafile } = await build({
   // The domains worker is an entry of its own: server.js starts it from beside itself.
