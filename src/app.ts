@@ -9,9 +9,10 @@ import { createLogger, type Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { addRequestLog } from './request-log.js'
 import { addRequestMetrics } from './request-metrics.js'
-import { RESPONSES, clientErrorResponse, documentErrors, documentPreparer, sendPrepared } from './responses.js'
+import { addFallbackAnswers } from './fallback-answers.js'
+import { RESPONSES, documentErrors, documentPreparer, sendPrepared } from './responses.js'
 import { healthRoutes } from './routes/health.js'
-import { isDocumentPath, wellKnownRoutes } from './routes/well-known.js'
+import { wellKnownRoutes } from './routes/well-known.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,7 +39,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? createLogger(config.logLevel)
   const limits = { ...SERVER_LIMITS, ...options.limits }
   const app = fastify({
-    // Fastify's types omit the hop count that proxy-addr and Fastify accept.
+    // Addresses and ranges as checked by config.ts with proxy-addr (Fastify's types want a mutable list).
     trustProxy: config.trustProxy as boolean | string[],
     // A request that reaches us while we close still gets its document (with
     // Connection: close): a 503 makes a browser client stop at login.
@@ -69,22 +70,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => { done(null) })
 
-  // A document path without a route for the method: a method Fastify does not
-  // route (PROPFIND, LINK…) is as unwelcome there as POST.
-  app.setNotFoundHandler((request, reply) =>
-    sendPrepared(reply, isDocumentPath(request.url) ? RESPONSES.methodNotAllowed : RESPONSES.notFound))
-  app.setErrorHandler((error: Error & { statusCode?: number, code?: string }, request, reply) => {
-    // Fastify refuses QUERY without a Content-Type before any route runs.
-    if (error.code === 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') return sendPrepared(reply, RESPONSES.methodNotAllowed)
-    const status = error.statusCode
-    /* c8 ignore start -- only Fastify's 4xx errors reach this; a future bug still answers JSON and logs its stack */
-    if (status === undefined || status >= 500) {
-      log.error({ err: error }, 'request failed')
-      return sendPrepared(reply, RESPONSES.internalError)
-    }
-    /* c8 ignore stop */
-    return sendPrepared(reply, clientErrorResponse(status))
-  })
+  addFallbackAnswers(app, log)
 
   // Multi-domain answers depend on the host: a shared cache in front must keep one per host.
   const multiDomain = config.domainsFile !== undefined
