@@ -83,7 +83,6 @@ export function startReloader (options: ReloaderOptions): Reloader {
   let timer: NodeJS.Timeout | undefined
 
   function lookForChange (): void {
-    timer = undefined
     if (signature(path) !== lastSignature) reload('change')
   }
 
@@ -119,7 +118,10 @@ export function startReloader (options: ReloaderOptions): Reloader {
 
   // The first notification sets the look: later ones cannot postpone it.
   const watcher = watch(dirname(path), { persistent: false }, () => {
-    timer ??= setTimeout(lookForChange, options.settleMs ?? 200)
+    timer ??= setTimeout(() => {
+      timer = undefined
+      lookForChange()
+    }, options.settleMs ?? 200)
   })
   const periodic = options.checkEveryMs > 0 ? setInterval(lookForChange, options.checkEveryMs).unref() : undefined
   // A watched directory can vanish (an unmounted volume): keep serving what we have.
