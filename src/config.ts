@@ -225,7 +225,8 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
   const hostProblem = listenHostProblem(raw.HOST)
   if (hostProblem !== undefined) fail('HOST', hostProblem)
 
-  if (raw.METRICS_PORT !== undefined && raw.METRICS_PORT === raw.PORT && raw.PORT !== 0) {
+  // Two listeners on port 0 each get a port of their own.
+  if (raw.METRICS_PORT === raw.PORT && raw.PORT !== 0) {
     fail('METRICS_PORT', 'is the port the documents are served on: metrics need a port of their own, which no proxy rule exposes')
   }
 

@@ -3,13 +3,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from './logger.js'
 import { RESPONSES, clientErrorResponse, sendPrepared } from './responses.js'
-import { isDocumentPath } from './routes/well-known.js'
+import { documentOf } from './routes/well-known.js'
 
 export function addFallbackAnswers (app: FastifyInstance, log: Logger): void {
   // A document path without a route for the method: a method Fastify does not
   // route (PROPFIND, LINK…) is as unwelcome there as POST.
   app.setNotFoundHandler((request, reply) =>
-    sendPrepared(reply, isDocumentPath(request.url) ? RESPONSES.methodNotAllowed : RESPONSES.notFound))
+    sendPrepared(reply, documentOf(request.url) !== undefined ? RESPONSES.methodNotAllowed : RESPONSES.notFound))
 
   app.setErrorHandler((error: Error & { statusCode?: number, code?: string }, request, reply) => {
     // Fastify refuses QUERY without a Content-Type before any route runs.

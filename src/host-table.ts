@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { DocumentBodies } from './documents.js'
 import type { PreparedDocuments } from './responses.js'
+import { urlAuthority } from './validators.js'
 
 /** A request's host as a key of the table: lower case, without port or trailing dot. */
 export function hostKey (host: string | undefined): string {
@@ -22,10 +23,7 @@ export function hostKey (host: string | undefined): string {
  */
 export function requestHost (request: FastifyRequest, trustForwardedHost: boolean): string | undefined {
   const target = request.raw.url!
-  if (!target.startsWith('/')) {
-    const authority = /^https?:\/\/([^/?#]*)/i.exec(target)
-    return authority?.[1]
-  }
+  if (!target.startsWith('/')) return urlAuthority(target)
   return trustForwardedHost ? request.host : request.headers.host
 }
 

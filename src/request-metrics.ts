@@ -3,16 +3,13 @@
 // when metrics are off.
 import type { FastifyInstance } from 'fastify'
 import type { Metrics } from './metrics.js'
-import { isDocumentPath } from './routes/well-known.js'
+import { documentOf, targetPath } from './routes/well-known.js'
 
 const PROBES = new Set(['/healthz', '/readyz'])
 
 /** The label of a request target: its document, `probe` or `other` (never the raw path, whose values are unbounded). */
 export function documentLabel (url: string): string {
-  const query = url.indexOf('?')
-  const path = query === -1 ? url : url.slice(0, query)
-  if (isDocumentPath(path)) return path.slice('/.well-known/matrix/'.length)
-  return PROBES.has(path) ? 'probe' : 'other'
+  return documentOf(url) ?? (PROBES.has(targetPath(url)) ? 'probe' : 'other')
 }
 
 export function addRequestMetrics (app: FastifyInstance, metrics: Metrics): void {

@@ -136,7 +136,7 @@ export function httpsUrlProblem (input: string): string | undefined {
   } else if (url.protocol !== 'https:') {
     return `uses "${url.protocol}": use https://`
   }
-  const authority = /^https?:\/\/([^/?#]*)/i.exec(input)?.[1] ?? ''
+  const authority = urlAuthority(input) ?? ''
   if (authority === '') return 'has no host'
   if (authority.includes('@')) return 'has a user name or password: remove them'
   if (input.includes('?')) return 'has a query ("?…"): remove it'
@@ -148,6 +148,11 @@ export function httpsUrlProblem (input: string): string | undefined {
     return `has the host "${host.value.hostname}", which URL parsers read as an IPv4 address: write an address as four decimal numbers`
   }
   return undefined
+}
+
+/** The authority of an http(s) URL exactly as written (user info, host and port), or undefined for another target. */
+export function urlAuthority (url: string): string | undefined {
+  return /^https?:\/\/([^/?#]*)/i.exec(url)?.[1]
 }
 
 /** `@localpart:server_name`; historical localparts may hold any printable ASCII but ":". */

@@ -1,7 +1,7 @@
 // The three delegation documents share one route: the handler only picks a
 // prepared response, so a request does no JSON, hashing or header work.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DOCUMENT_NAMES } from '../documents.js'
+import { DOCUMENT_NAMES, type DocumentName } from '../documents.js'
 import { hasValidHost } from '../host-table.js'
 import {
   ALLOWED_METHODS,
@@ -22,12 +22,18 @@ export interface WellKnownOptions {
 }
 
 const ALLOWED = new Set<string>(ALLOWED_METHODS)
-const DOCUMENT_PATHS = new Set(DOCUMENT_NAMES.map(name => `/.well-known/matrix/${name}`))
+const PREFIX = '/.well-known/matrix/'
+const DOCUMENT_BY_PATH = new Map<string, DocumentName>(DOCUMENT_NAMES.map(name => [`${PREFIX}${name}`, name]))
 
-/** Whether a request target names one of the documents (its query aside). */
-export function isDocumentPath (url: string): boolean {
+/** A request target's path: the query aside. */
+export function targetPath (url: string): string {
   const query = url.indexOf('?')
-  return DOCUMENT_PATHS.has(query === -1 ? url : url.slice(0, query))
+  return query === -1 ? url : url.slice(0, query)
+}
+
+/** The document a request target names, if any. */
+export function documentOf (url: string): DocumentName | undefined {
+  return DOCUMENT_BY_PATH.get(targetPath(url))
 }
 
 export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownOptions): Promise<void> {
@@ -40,7 +46,7 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
   }
 
   for (const name of DOCUMENT_NAMES) {
-    const url = `/.well-known/matrix/${name}`
+    const url = `${PREFIX}${name}`
     app.get(url, (request, reply) => {
       if (!hasValidHost(request.raw.rawHeaders, request.raw.httpVersion)) return send(reply, RESPONSES.badRequest)
       const documents = documentsFor(request)
@@ -61,5 +67,5 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
   }
 
   // Matrix spec, "Web Browser Clients": answer the preflight without running endpoint logic.
-  app.options('/.well-known/matrix/*', (request, reply) => send(reply, RESPONSES.preflight))
+  app.options(`${PREFIX}*`, (request, reply) => send(reply, RESPONSES.preflight))
 }
