@@ -1,35 +1,45 @@
 // `matrix-well-known <command>`: the admin's tools (the server itself starts with
 // `node dist/server.js`). main() returns the exit code and writes only to the
 // streams it is given, so that tests run it in-process.
+import { Resolver } from 'node:dns'
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
-import { checkDelegation, formatReport } from './check.js'
+import { checkDelegation } from './check.js'
+import { bare, type Override } from './check-network.js'
+import { formatReport, passes } from './check-report.js'
 import { EXIT_CODES } from './exit-codes.js'
 
 const HELP = `Usage: matrix-well-known check <server-name> [options]
 
-Checks what a remote homeserver does to federate with <server-name>: the
-/.well-known/matrix/server file, SRV and address records, TLS, and the server's
-signed keys; then the client well-known. One line per step, with a fix for each
-problem. Exit code 0 only when a remote server would federate (with --strict,
-only when every step passes).
+Checks what remote homeservers do to federate with <server-name>: the
+/.well-known/matrix/server file from every address of the name and as
+homeservers and browsers ask for it, SRV and address records, TLS and the
+signed keys on every address a remote server may use, the server version; then
+the client and support files. Each finding is ✓ fine, ⚠ works but fragile, or
+✗ fails, with a fix. Exit code 0 when nothing fails on the federation path
+(warnings allowed), 1 when something does, 2 for a usage error.
 
 Options:
-  --json                      print the report as JSON
-  --strict                    exit 1 when any step fails, the client well-known
-                              included (for monitoring and CI)
-  --dns-server <host:port>    ask this DNS server instead of the system's
+  --json                      print the report as JSON (schema: docs/check.md)
+  --strict                    exit 1 on any warning or failure, the client and
+                              support files included (for monitoring and CI)
+  --dns-server <ip[:port]>    ask this DNS server instead of the system's
   --ca-file <file>            also trust the PEM certificates in <file>
-  --resolve <host:port:addr>  connect to <addr> for <host:port> (like curl); repeatable
+  --resolve <host:port:addr[,addr…]>
+                              connect to these addresses for <host:port> (like curl); repeatable
   --connect-to <host:port:addr:port>
-                              connect to <addr:port> for <host:port> (like curl); repeatable
-  --timeout <seconds>         per request (default 10)
+                              connect to <addr:port> for <host:port> (like curl; an empty
+                              addr or port keeps the resolved one); repeatable
+  --timeout <seconds>         the most each request may take (default 10, at most 300)
   -h, --help                  this text
 
 Examples:
   npx matrix-well-known check example.com
   docker run --rm matrix-well-known dist/cli.js check example.com
 `
+
+const MAX_TIMEOUT_S = 300
 
 export const OPTIONS = {
   json: { type: 'boolean' },
@@ -63,19 +73,41 @@ export async function main (argv: readonly string[], out: NodeJS.WritableStream,
       : `matrix-well-known: unknown command ${JSON.stringify(command ?? '')}: try "check <server-name>" or --help\n`)
     return EXIT_CODES.usage
   }
-  const connectTo = new Map<string, string>()
+  const overrides = new Map<string, Override>()
   for (const mapping of values.resolve ?? []) {
-    const match = /^([^:]+:\d+):(.+)$/.exec(mapping)
-    if (match === null) return usage(err, `--resolve ${mapping}: expected host:port:address`)
-    connectTo.set(match[1]!, `${match[2]!}:${match[1]!.split(':')[1]!}`)
+    const match = /^([^:]+):(\d+):(.+)$/.exec(mapping)
+    const addresses = match?.[3]!.split(',').map(bare)
+    if (match === null || !validPort(match[2]!) || addresses!.some(address => isIP(address) === 0)) {
+      return usage(err, `--resolve ${mapping}: expected host:port:address[,address…], such as example.com:443:192.0.2.1`)
+    }
+    const key = `${match[1]!}:${Number(match[2])}`
+    overrides.set(key, { ...overrides.get(key), addresses: addresses! })
   }
   for (const mapping of values['connect-to'] ?? []) {
-    const match = /^([^:]+:\d+):(.+:\d+)$/.exec(mapping)
-    if (match === null) return usage(err, `--connect-to ${mapping}: expected host:port:address:port`)
-    connectTo.set(match[1]!, match[2]!)
+    const match = /^([^:]+):(\d+):(\[[^\]]*\]|[^:]*):(\d*)$/.exec(mapping)
+    if (match === null || !validPort(match[2]!) || (match[4] !== '' && !validPort(match[4]!))) {
+      return usage(err, `--connect-to ${mapping}: expected host:port:address:port with ports from 1 to 65535, such as example.com:443:192.0.2.1:8443`)
+    }
+    // As in curl, --resolve and --connect-to for one host:port combine; an empty part keeps what was there.
+    const key = `${match[1]!}:${Number(match[2])}`
+    const previous = overrides.get(key)
+    overrides.set(key, {
+      addresses: match[3] === '' ? previous?.addresses ?? [] : [bare(match[3]!)],
+      ...(match[4] === '' ? previous?.port === undefined ? {} : { port: previous.port } : { port: Number(match[4]) })
+    })
   }
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout) * 1000
-  if (timeoutMs !== undefined && !(timeoutMs > 0)) return usage(err, `--timeout ${values.timeout}: expected a number of seconds`)
+  if (timeoutMs !== undefined && !(timeoutMs >= 1 && timeoutMs <= MAX_TIMEOUT_S * 1000)) {
+    return usage(err, `--timeout ${values.timeout}: expected a number of seconds from 0.001 to ${MAX_TIMEOUT_S}, such as 10`)
+  }
+  const dnsServer = values['dns-server']
+  if (dnsServer !== undefined) {
+    try {
+      new Resolver().setServers([dnsServer])
+    } catch {
+      return usage(err, `--dns-server ${dnsServer}: expected an IP address with an optional port, such as 127.0.0.1:53 or [::1]:53`)
+    }
+  }
   let ca: string | undefined
   if (values['ca-file'] !== undefined) {
     try {
@@ -84,10 +116,14 @@ export async function main (argv: readonly string[], out: NodeJS.WritableStream,
       return usage(err, `--ca-file: ${(error as Error).message}`)
     }
   }
-  const report = await checkDelegation({ name, dnsServer: values['dns-server'], ca, connectTo, timeoutMs })
+  const report = await checkDelegation({ name, dnsServer, ca, overrides, timeoutMs })
   out.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report))
-  const passes = values.strict === true ? report.steps.every(step => step.ok) : report.federates
-  return passes ? EXIT_CODES.ok : EXIT_CODES.failure
+  return passes(report, values.strict === true) ? EXIT_CODES.ok : EXIT_CODES.failure
+}
+
+function validPort (text: string): boolean {
+  const port = Number(text)
+  return port >= 1 && port <= 65535
 }
 
 function usage (err: NodeJS.WritableStream, message: string): number {

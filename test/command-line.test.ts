@@ -31,7 +31,14 @@ t.test('--help, unknown commands and bad options, each with its exit code', asyn
     [['check', 'a', '--nope'], /Unknown option '--nope'/],
     [['check', 'a', '--resolve', 'x'], /--resolve x: expected host:port:address/],
     [['check', 'a', '--connect-to', 'x:1'], /--connect-to x:1: expected host:port:address:port/],
-    [['check', 'a', '--timeout', 'soon'], /--timeout soon: expected a number of seconds/],
+    [['check', 'a', '--timeout', 'soon'], /--timeout soon: expected a number of seconds from 0\.001 to 300, such as 10/],
+    [['check', 'a', '--timeout', '1e10'], /--timeout 1e10: expected a number of seconds/],
+    [['check', 'a', '--timeout', '0'], /--timeout 0: expected a number of seconds/],
+    [['check', 'a', '--dns-server', 'not-an-ip'], /--dns-server not-an-ip: expected an IP address with an optional port, such as 127\.0\.0\.1:53/],
+    [['check', 'a', '--connect-to', 'a:443:127.0.0.1:0'], /--connect-to a:443:127\.0\.0\.1:0: expected host:port:address:port with ports from 1 to 65535/],
+    [['check', 'a', '--connect-to', 'a:0:127.0.0.1:443'], /--connect-to a:0:127\.0\.0\.1:443: expected/],
+    [['check', 'a', '--resolve', 'a:443:not-an-address'], /--resolve a:443:not-an-address: expected host:port:address\[,address…\]/],
+    [['check', 'a', '--resolve', 'a:99999:127.0.0.1'], /--resolve a:99999:127\.0\.0\.1: expected/],
     [['check', 'a', '--ca-file', '/nonexistent.pem'], /--ca-file: ENOENT/]
   ]
   for (const [args, message] of usage) {

@@ -1,0 +1,176 @@
+// The loopback world the `check` tests run in: a DNS server answering A, AAAA,
+// SRV and CNAME records; TLS servers on several loopback addresses (127.0.0.x and
+// ::1) with certificates from a CA made here; a key server that signs its answer
+// with an ed25519 key made here, over another-json's canonical JSON, not ours.
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync, sign } from 'node:crypto'
+import type { Socket as UdpSocket } from 'node:dgram'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer, type Server, type ServerOptions } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import anotherJson from 'another-json'
+import dns2 from 'dns2'
+import type { CheckOptions } from '../src/check.js'
+import type { Override } from '../src/check-network.js'
+
+export const dir = mkdtempSync(join(tmpdir(), 'wk-check-'))
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=matrix-well-known test CA')
+function certificate (name: string, hosts: string[], days = 30) {
+  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${hosts[0]}`)
+  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${hosts.map(host => `DNS:${host}`).join(',')}\n`)
+  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', String(days), '-extfile', `${name}.ext`)
+  return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.crt`)) }
+}
+export const CA_FILE = join(dir, 'ca.crt')
+export const CA = readFileSync(CA_FILE, 'utf8')
+const NAMES = ['example.com', 'matrix.example.com', 'multi.example.com', 'mixed.example.com', 'srv.example.com', 'srvdown.example.com',
+  'legacy.example.com', 'alias.example.com', 'v6.example.com', 'dangling.example.com', 'old.example.com', 'other-host.example.com', 'refusing.example.com', 'weighted.example.com']
+export const good = certificate('good', NAMES)
+const wrong = certificate('wrong', ['other.example.com'])
+const expiring = certificate('expiring', NAMES, 5)
+
+/** What a route answers: a status, headers and body, or a way to misbehave. */
+export type Answer = {
+  status: number
+  headers?: Record<string, string>
+  body?: string
+  /** Send a Content-Length of 100, then 12 bytes, then close. */
+  cut?: boolean
+  /** Send the body a byte every 400 ms. */
+  drip?: boolean
+  /** Close the connection without an answer. */
+  hangUp?: boolean
+}
+type Route = Answer | ((request: IncomingMessage) => Answer)
+/** "<server label> <path>" or "* <path>" → the answer. */
+export const routes = new Map<string, Route>()
+export const seen: IncomingMessage[] = []
+
+export const json = (value: unknown, headers: Record<string, string> = {}): Answer =>
+  ({ status: 200, headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*', ...headers }, body: JSON.stringify(value) })
+
+function respond (label: string, request: IncomingMessage, response: ServerResponse) {
+  seen.push(request)
+  const path = `${request.method === 'OPTIONS' ? 'OPTIONS ' : ''}${request.url}`
+  const route = routes.get(`${label} ${path}`) ?? routes.get(`* ${path}`)
+  const answer = (typeof route === 'function' ? route(request) : route) ??
+    (request.method === 'OPTIONS' ? { status: 204, headers: { 'access-control-allow-origin': '*' } } : { status: 404, body: '{"errcode":"M_NOT_FOUND"}' })
+  if (answer.hangUp === true) return request.socket.destroy()
+  if (answer.cut === true) {
+    response.writeHead(answer.status, { ...answer.headers, 'content-length': '100' }).write('{"m.server":')
+    return setTimeout(() => request.socket.destroy(), 20)
+  }
+  if (answer.drip === true) {
+    response.writeHead(answer.status, answer.headers)
+    const timer = setInterval(() => response.write(' '), 400)
+    return response.on('close', () => clearInterval(timer))
+  }
+  response.writeHead(answer.status, answer.headers).end(answer.body ?? '')
+}
+
+const servers: Server[] = []
+async function serve (label: string, options: ServerOptions, host: string, port = 0): Promise<number> {
+  const server = createServer(options, (request, response) => respond(label, request, response)).listen(port, host)
+  servers.push(server)
+  await once(server, 'listening')
+  return (server.address() as AddressInfo).port
+}
+
+// The apex: the same port on 127.0.0.1, 127.0.0.2 and ::1, each with its own label.
+export const APEX = await serve('apex', good, '127.0.0.1')
+await serve('apex2', good, '127.0.0.2', APEX)
+await serve('apex6', good, '::1', APEX)
+// The homeserver: a working one on 127.0.0.1; on the same port, an impostor with
+// another name's certificate on 127.0.0.4 and on ::1; nothing on 127.0.0.5.
+export const HS = await serve('hs', good, '127.0.0.1')
+await serve('impostor', wrong, '127.0.0.4', HS)
+await serve('impostor', wrong, '::1', HS)
+export const EXPIRING = await serve('hs', expiring, '127.0.0.1')
+export const TLS11 = await serve('hs', { ...good, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }, '127.0.0.1')
+
+// The homeserver's signing key, and its answer at /_matrix/key/v2/server.
+const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+export const PUBLIC_KEY = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64').replace(/=+$/, '')
+/** A key answer signed over another-json's canonical JSON; `tamper` signs other content. */
+export function signedKeys (serverName = 'example.com', validUntil: unknown = Date.now() + 86_400_000, extra: Record<string, unknown> = {}, tamper = false) {
+  const keys = { server_name: serverName, valid_until_ts: validUntil, verify_keys: { 'ed25519:a1': { key: PUBLIC_KEY } }, old_verify_keys: {}, ...extra }
+  const signature = sign(null, Buffer.from(anotherJson.stringify(tamper ? { ...keys, valid_until_ts: 1 } : keys)), privateKey).toString('base64').replace(/=+$/, '')
+  return { ...keys, signatures: { [serverName]: { 'ed25519:a1': signature } } }
+}
+
+// DNS: "<type> <name>" → records.
+const records: Record<string, Array<Record<string, unknown>>> = {}
+const dns: UdpSocket = dns2.createUDPServer((request, send) => {
+  const response = dns2.Packet.createResponseFromRequest(request)
+  const [question] = request.questions
+  for (const record of records[`${question!.type} ${question!.name}`] ?? []) {
+    response.answers.push({ name: question!.name, type: question!.type, class: dns2.Packet.CLASS.IN, ttl: 60, ...record })
+  }
+  send(response)
+}) as unknown as UdpSocket
+dns.bind(0, '127.0.0.1')
+await once(dns, 'listening')
+export const DNS_SERVER = `127.0.0.1:${(dns.address() as AddressInfo).port}`
+const { A, AAAA, SRV } = dns2.Packet.TYPE
+const CNAME = 5 // the types of dns2 leave it out
+const a = (name: string, ...addresses: string[]) => { records[`${A} ${name}`] = addresses.map(address => ({ address })) }
+const aaaa = (name: string, ...addresses: string[]) => { records[`${AAAA} ${name}`] = addresses.map(address => ({ address })) }
+const srv = (name: string, ...targets: Array<[number, number, number, string]>) => {
+  records[`${SRV} ${name}`] = targets.map(([priority, weight, port, target]) => ({ priority, weight, port, target }))
+}
+for (const name of ['example.com', 'matrix.example.com', 'other-host.example.com']) a(name, '127.0.0.1')
+a('multi.example.com', '127.0.0.1', '127.0.0.2')
+aaaa('multi.example.com', '::1')
+a('mixed.example.com', '127.0.0.1', '127.0.0.4')
+a('refusing.example.com', '127.0.0.1', '127.0.0.5')
+a('v6.example.com', '127.0.0.1')
+aaaa('v6.example.com', '::1')
+a('down.example.com', '127.0.0.5')
+srv('_matrix-fed._tcp.srv.example.com', [10, 5, HS, 'matrix.example.com'])
+srv('_matrix-fed._tcp.srvdown.example.com', [20, 5, HS, 'matrix.example.com'], [10, 5, HS, 'down.example.com'])
+srv('_matrix-fed._tcp.weighted.example.com', [10, 1, HS, 'matrix.example.com'], [10, 9, HS, 'down.example.com'])
+srv('_matrix._tcp.legacy.example.com', [10, 5, HS, 'matrix.example.com'])
+srv('_matrix-fed._tcp.alias.example.com', [10, 5, HS, 'www.example.com'])
+records[`${CNAME} www.example.com`] = [{ domain: 'matrix.example.com' }]
+a('www.example.com', '127.0.0.1')
+srv('_matrix-fed._tcp.dangling.example.com', [10, 5, 8448, 'noaddress.example.com'])
+
+/** The options that point a check at this world; the apex of example.com and multi.example.com on APEX. */
+export const OPTIONS: CheckOptions = {
+  name: 'example.com',
+  dnsServer: DNS_SERVER,
+  ca: CA,
+  overrides: new Map<string, Override>([
+    ['example.com:443', { addresses: [], port: APEX }],
+    ['multi.example.com:443', { addresses: [], port: APEX }],
+    ['old.example.com:443', { addresses: ['127.0.0.1'], port: APEX }],
+    ['other-host.example.com:443', { addresses: [], port: APEX }],
+    ['matrix.example.com:443', { addresses: [], port: HS }],
+    ['example.com:8448', { addresses: ['127.0.0.5'] }]
+  ]),
+  timeoutMs: 3000
+}
+
+/** The usual setup, for `serverName`: it delegates to matrix.example.com:HS, which works; client and support files published. */
+export function setUp (overrides: Record<string, Route | undefined> = {}, serverName = 'example.com') {
+  routes.clear()
+  seen.length = 0
+  const defaults: Record<string, Route> = {
+    '* /.well-known/matrix/server': json({ 'm.server': `matrix.example.com:${HS}` }, { 'cache-control': 'max-age=14400' }),
+    '* /.well-known/matrix/client': json({ 'm.homeserver': { base_url: 'https://matrix.example.com' } }),
+    '* /_matrix/key/v2/server': json(signedKeys(serverName)),
+    '* /_matrix/federation/v1/version': json({ server: { name: 'Synapse', version: '1.157.1' } }),
+    '* /_matrix/client/versions': json({ versions: ['v1.11', 'v1.12'], unstable_features: { 'org.matrix.simplified_msc3575': true } })
+  }
+  for (const [key, route] of Object.entries({ ...defaults, ...overrides })) if (route !== undefined) routes.set(key, route)
+}
+
+export function closeWorld () {
+  for (const server of servers) server.close()
+  dns.close()
+}
