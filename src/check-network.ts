@@ -59,10 +59,13 @@ export interface Exchange {
  */
 export class ExchangeError extends Error {
   readonly connected: boolean
-  constructor (message: string, connected: boolean) {
+  /** No route from this machine to the address (an IPv4-only host, a container without IPv6): it says nothing about the server. */
+  readonly unreachable: boolean
+  constructor (message: string, connected: boolean, unreachable = false) {
     super(message)
     this.name = 'ExchangeError'
     this.connected = connected
+    this.unreachable = unreachable
   }
 }
 
@@ -124,12 +127,12 @@ export class Network {
       let connected = false
       let tls: TlsFacts | undefined
       let settled = false
-      const fail = (message: string) => {
+      const fail = (message: string, unreachable = false) => {
         if (settled) return
         settled = true
         clearTimeout(deadline)
         req.destroy()
-        reject(new ExchangeError(message, connected))
+        reject(new ExchangeError(message, connected, unreachable))
       }
       const req = request({
         host: outgoing.endpoint.address,
@@ -165,7 +168,7 @@ export class Network {
         socket.once('connect', () => { connected = true })
         socket.once('secureConnect', () => { tls = tlsFacts(socket as TLSSocket, outgoing.hostname) })
       })
-      req.on('error', err => fail(describe(err)))
+      req.on('error', err => fail(describe(err), isNoRoute(err)))
       req.end()
     })
   }
@@ -187,6 +190,11 @@ function describe (err: NodeJS.ErrnoException): string {
     return 'no TLS 1.2 or newer: the server offers only an older TLS version, which Node and homeservers refuse'
   }
   return err.message
+}
+
+/** Errors that come from this machine's network, before a packet reaches the address. */
+export function isNoRoute (err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL'
 }
 
 /** A host without the brackets of an IPv6 literal. */

@@ -53,7 +53,7 @@ interface Hop {
 
 type Fetched =
   | { readonly ok: true, readonly exchange: Exchange, readonly url: URL, readonly hops: readonly Hop[] }
-  | { readonly ok: false, readonly error: string, readonly connected: boolean, readonly hops: readonly Hop[] }
+  | { readonly ok: false, readonly error: string, readonly connected: boolean, readonly unreachable?: boolean, readonly hops: readonly Hop[] }
 
 /** A place a remote server connects to, from the resolution step. */
 interface Target {
@@ -111,8 +111,8 @@ class Checker {
       try {
         exchange = await this.#network.exchange({ endpoint, hostname: url.hostname, path: `${url.pathname}${url.search}`, hostHeader: url.host, method, headers })
       } catch (err) {
-        const { message, connected } = err as ExchangeError
-        return { ok: false, error: `${method} ${url.href} failed: ${message}`, connected, hops }
+        const { message, connected, unreachable } = err as ExchangeError
+        return { ok: false, error: `${method} ${url.href} failed: ${message}`, connected, unreachable, hops }
       }
       const certificateProblem = exchange.tls.nameMismatch ?? exchange.tls.untrusted
       if (certificateProblem !== undefined) {
@@ -210,7 +210,9 @@ class Checker {
     const connected = answers.flatMap((answer, index) => answer.ok || answer.connected ? [index] : [])
     if (endpoints.length > 1) {
       for (const [index, answer] of answers.entries()) {
-        if (!answer.ok && !answer.connected && connected.length > 0) {
+        if (!answer.ok && answer.unreachable === true) {
+          this.add(step, 'ok', `not checked: no route from this machine (${answer.error})`, undefined, formatEndpoint(endpoints[index]!))
+        } else if (!answer.ok && !answer.connected && connected.length > 0) {
           this.add(step, 'warn', `refuses the connection (${answer.error}): remote servers move on to another address, after a delay`,
             'make every address of the name answer, or remove this one from DNS', formatEndpoint(endpoints[index]!))
         }
@@ -312,7 +314,9 @@ class Checker {
     }
     for (const { target, endpoint, outcome } of probes) {
       const address = formatEndpoint(endpoint)
-      if (outcome.refused !== undefined) {
+      if (outcome.noRoute !== undefined) {
+        this.add('TLS', 'ok', `not checked: no route from this machine to ${target.hostname} (${outcome.noRoute})`, undefined, address)
+      } else if (outcome.refused !== undefined) {
         this.add('TLS', refusedLevel, `no connection to ${target.hostname}: ${outcome.refused}${working.length > 0 ? '; remote servers move on to another address, after a delay' : ''}`,
           `make the homeserver's federation listener reachable on ${target.hostname} port ${target.port}`, address)
       }
@@ -322,12 +326,13 @@ class Checker {
   }
 
   /** One address: the connection, the certificate, then the keys. */
-  async probe (name: string, target: Target, endpoint: Endpoint): Promise<{ works: boolean, refused?: string, findings: Finding[] }> {
+  async probe (name: string, target: Target, endpoint: Endpoint): Promise<{ works: boolean, refused?: string, noRoute?: string, findings: Finding[] }> {
     let exchange: Exchange
     try {
       exchange = await this.#network.exchange({ endpoint, hostname: target.tlsName, path: '/_matrix/key/v2/server', hostHeader: target.hostHeader, headers: { 'user-agent': SYNAPSE_AGENT } })
     } catch (err) {
-      const { message, connected } = err as ExchangeError
+      const { message, connected, unreachable } = err as ExchangeError
+      if (unreachable) return { works: false, noRoute: message, findings: [] }
       if (!connected) return { works: false, refused: message, findings: [] }
       return {
         works: false,

@@ -29,7 +29,7 @@ function certificate (name: string, hosts: string[], days = 30) {
 export const CA_FILE = join(dir, 'ca.crt')
 export const CA = readFileSync(CA_FILE, 'utf8')
 const NAMES = ['example.com', 'matrix.example.com', 'multi.example.com', 'mixed.example.com', 'srv.example.com', 'srvdown.example.com',
-  'legacy.example.com', 'alias.example.com', 'v6.example.com', 'dangling.example.com', 'old.example.com', 'other-host.example.com', 'refusing.example.com', 'weighted.example.com']
+  'legacy.example.com', 'alias.example.com', 'v6.example.com', 'dangling.example.com', 'old.example.com', 'other-host.example.com', 'refusing.example.com', 'weighted.example.com', 'noroute.example.com']
 export const good = certificate('good', NAMES)
 const wrong = certificate('wrong', ['other.example.com'])
 const expiring = certificate('expiring', NAMES, 5)
@@ -131,6 +131,9 @@ a('refusing.example.com', '127.0.0.1', '127.0.0.5')
 a('v6.example.com', '127.0.0.1')
 aaaa('v6.example.com', '::1')
 a('down.example.com', '127.0.0.5')
+// An IPv6 address this machine has no route to: test/check.test.ts makes connecting to it fail as on an IPv4-only host.
+a('noroute.example.com', '127.0.0.1')
+aaaa('noroute.example.com', '2001:db8::9')
 srv('_matrix-fed._tcp.srv.example.com', [10, 5, HS, 'matrix.example.com'])
 srv('_matrix-fed._tcp.srvdown.example.com', [20, 5, HS, 'matrix.example.com'], [10, 5, HS, 'down.example.com'])
 srv('_matrix-fed._tcp.weighted.example.com', [10, 1, HS, 'matrix.example.com'], [10, 9, HS, 'down.example.com'])

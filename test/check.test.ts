@@ -385,3 +385,25 @@ t.test('the command line reads curl-style address lists, bracketed IPv6 and kept
   t.match(text, new RegExp(`✓ 127\\.0\\.0\\.1:${HS}: TLSv1\\.3`), 'the last mapping of a host:port wins')
   t.equal(code, 0, String(err.read()))
 })
+
+t.test('an address this machine has no route to is not checked, and says nothing about the server', async t => {
+  const network = await import('../src/check-network.js')
+  // Connecting to 2001:db8::9 fails here as on a host without IPv6, with no packet sent.
+  class NoIpv6 extends network.Network {
+    override exchange (outgoing: Parameters<InstanceType<typeof network.Network>['exchange']>[0]) {
+      return outgoing.endpoint.address === '2001:db8::9'
+        ? Promise.reject(new network.ExchangeError('connect ENETUNREACH 2001:db8::9', false, true))
+        : super.exchange(outgoing)
+    }
+  }
+  const { checkDelegation: checkHere } = await t.mockImport<typeof import('../src/check.js')>('../src/check.js', { '../src/check-network.js': { ...network, Network: NoIpv6 } })
+  setUp({ ...delegateTo(`noroute.example.com:${HS}`), '* /_matrix/key/v2/server': json(signedKeys('noroute.example.com')) }, 'noroute.example.com')
+  const report = await checkHere({ ...OPTIONS, name: 'noroute.example.com', overrides: new Map([['noroute.example.com:443', { addresses: [], port: APEX }], ['matrix.example.com:443', { addresses: [], port: HS }]]) })
+  t.match(report.findings.filter(finding => finding.address?.startsWith('[2001:db8::9]')), [
+    { step: 'server well-known', level: 'ok', detail: /^not checked: no route from this machine \(.*ENETUNREACH/ },
+    { step: 'TLS', level: 'ok', detail: /^not checked: no route from this machine to noroute\.example\.com \(connect ENETUNREACH/ }
+  ])
+  t.equal(report.summary.verdict, 'federates')
+  t.equal(network.isNoRoute(Object.assign(new Error('x'), { code: 'EADDRNOTAVAIL' })), true)
+  t.equal(network.isNoRoute(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), false)
+})
