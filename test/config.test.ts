@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { EXAMPLES, loadConfig, type Environment } from '../src/config.js'
+import { domainsFileSetting, EXAMPLES, loadConfig, type Environment } from '../src/config.js'
 import { MAX_DOCUMENT_BYTES } from '../src/documents.js'
 import { EVERYTHING, SERVER_ONLY, problemsOf } from './helper.js'
 
@@ -253,4 +253,15 @@ t.test('METRICS_PORT: off unless set, and never the public port', async t => {
   t.equal(load(SERVER_ONLY).config.metricsPort, undefined)
   t.equal(load({ ...SERVER_ONLY, METRICS_PORT: '9100' }).config.metricsPort, 9100)
   t.match(problemsOf({ ...SERVER_ONLY, METRICS_PORT: '8080' }), [/^METRICS_PORT="8080" is the port the documents are served on: metrics need a port of their own/])
+})
+
+t.test('MATRIX_DOMAINS_FILE is known before loading, so that a YAML parser can be loaded for it', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-config-domains-'))
+  const dotenv = join(dir, '.env')
+  writeFileSync(dotenv, 'MATRIX_DOMAINS_FILE=/etc/domains.yaml\n')
+  t.equal(domainsFileSetting({}, dotenv), '/etc/domains.yaml', 'from .env')
+  t.equal(domainsFileSetting({ MATRIX_DOMAINS_FILE: '/srv/domains.json' }, dotenv), '/srv/domains.json', 'the environment wins')
+  t.equal(domainsFileSetting({}, false), undefined)
+  t.equal(domainsFileSetting({}, dir), undefined, 'an unreadable .env is left for loadConfig to report')
+  t.throws(() => loadConfig({}, { dotenvPath: dir }), { name: 'ConfigError' })
 })

@@ -116,6 +116,18 @@ t.test('the image runs the bundle as npm start does, with the same node flags', 
   t.match(dockerfile, /HEALTHCHECK [^\n]*\\\n\s+CMD \["\/nodejs\/bin\/node", "dist\/server\.js", "--healthcheck"\]/)
 })
 
+t.test('the image build fills the compile cache with the self-test, as the uid the service runs as', async t => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
+  const lines = dockerfile.split('\n')
+  const at = (pattern: RegExp) => lines.findIndex(line => pattern.test(line))
+  const user = at(/^USER 65532:65532$/)
+  const cache = at(/^ENV NODE_COMPILE_CACHE=\/app\/compile-cache$/)
+  const owned = at(/^COPY --from=build --chown=65532:65532 \/app\/compile-cache \.\/compile-cache$/)
+  const selfTest = at(/^RUN \["\/nodejs\/bin\/node", "dist\/server\.js", "--self-test"\]$/)
+  t.ok(user > 0 && cache > user && owned > cache && selfTest > owned, 'USER, then the cache directory, then the self-test fills it')
+  t.equal(at(/^USER /), user, 'the service and the self-test run as the same uid: Node keeps one cache per uid')
+})
+
 t.test('compose runs the image read-only, without capabilities, on loopback', async t => {
   const compose: Manifest = parse(deploy('compose.yaml'))
   const service = compose.services['matrix-well-known']

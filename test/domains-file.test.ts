@@ -1,12 +1,13 @@
 // Reading and validating a domains file into a snapshot.
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
-import { loadDomainsFile, parseDomains } from '../src/domains-file.js'
+import { parse } from 'yaml'
+import { loadDomainsFile, parseDomains, yamlParserFor } from '../src/domains-file.js'
 import { PROVIDER, tempFile } from './fixtures.js'
 import { problemsOf } from './helper.js'
 
 t.test('parses a provider file into documents served exactly as written', async t => {
-  const domains = parseDomains(JSON.stringify(PROVIDER), false)
+  const domains = parseDomains(JSON.stringify(PROVIDER), undefined)
   t.same([...domains.keys()], ['example.com', 'example.org', 'chat.example.net', '[2001:db8::1]'], 'hostnames in lower case')
   t.same(domains.get('example.com'), {
     server: '{"m.server":"matrix.example.com:443"}',
@@ -17,10 +18,14 @@ t.test('parses a provider file into documents served exactly as written', async 
   t.ok(Object.isFrozen(domains.get('example.org')))
 })
 
-t.test('reads YAML when the name ends in .yaml or .yml', async t => {
+t.test('reads YAML when the name ends in .yaml or .yml, with the YAML parser loaded for it alone', async t => {
   const yaml = 'example.com:\n  server: matrix.example.com:443\n  support:\n    support_page: https://example.com/help\n'
+  t.equal(await yamlParserFor('domains.json'), undefined, 'none for a JSON file')
+  t.equal(await yamlParserFor(undefined), undefined, 'none without a file')
+  t.throws(() => loadDomainsFile(tempFile('domains.yaml', yaml), undefined), { name: 'DomainsFileError', message: 'is a YAML file, and no YAML parser was loaded for it' })
   for (const name of ['domains.yaml', 'domains.YML']) {
-    const snapshot = loadDomainsFile(tempFile(name, yaml))
+    const path = tempFile(name, yaml)
+    const snapshot = loadDomainsFile(path, await yamlParserFor(path))
     t.same(snapshot.hosts.get('example.com'), { server: '{"m.server":"matrix.example.com:443"}', support: '{"support_page":"https://example.com/help"}' })
     t.match(snapshot.digest, /^[0-9a-f]{64}$/)
   }
@@ -60,11 +65,11 @@ t.test('refuses a bad file, naming the host and the field', async t => {
     [`{"a.example": {"client": {"m.homeserver": {"base_url": "https://a.example"}, "org.example.deep": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`, /^nests 10003 levels deep: at most 32$/]
   ]
   for (const [text, message, host, field] of cases) {
-    t.throws(() => parseDomains(text, false), { name: 'DomainsFileError', message, ...(host === undefined ? {} : { host }), ...(field === undefined ? {} : { field }) }, text.slice(0, 60))
+    t.throws(() => parseDomains(text, undefined), { name: 'DomainsFileError', message, ...(host === undefined ? {} : { host }), ...(field === undefined ? {} : { field }) }, text.slice(0, 60))
   }
-  t.throws(() => parseDomains('example.com: [\n', true), { message: /^is not valid YAML: / })
-  t.throws(() => loadDomainsFile('/nonexistent/domains.json'), { message: /^cannot be read: ENOENT/, digest: undefined })
-  t.throws(() => loadDomainsFile(tempFile('domains.json', '[]')), { message: /^is not an object/, digest: /^[0-9a-f]{64}$/ }, 'a refused file still has its digest')
+  t.throws(() => parseDomains('example.com: [\n', parse), { message: /^is not valid YAML: / })
+  t.throws(() => loadDomainsFile('/nonexistent/domains.json', undefined), { message: /^cannot be read: ENOENT/, digest: undefined })
+  t.throws(() => loadDomainsFile(tempFile('domains.json', '[]'), undefined), { message: /^is not an object/, digest: /^[0-9a-f]{64}$/ }, 'a refused file still has its digest')
 })
 
 t.test('MATRIX_DOMAINS_FILE loads at start-up, alone, or fails with one line', async t => {

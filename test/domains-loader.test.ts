@@ -12,7 +12,7 @@ const load = workerLoader(new URL('../dist/domains-worker.js', import.meta.url))
 t.test('the snapshot from the worker is the one loadDomainsFile makes', async t => {
   const file = tempFile('domains.json', PROVIDER)
   const fromWorker = await load(file)
-  const here = loadDomainsFile(file)
+  const here = loadDomainsFile(file, undefined)
   t.same([...fromWorker.hosts], [...here.hosts])
   t.equal(fromWorker.digest, here.digest)
   t.equal(fromWorker.file, file)

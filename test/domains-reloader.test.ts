@@ -36,7 +36,7 @@ t.test('the reloader follows renames, symlink swaps, SIGHUP-style requests and r
     info: (fields: object, message: string) => logs.push({ level: 'info', fields: fields as Record<string, unknown>, message }),
     error: (fields: object, message: string) => logs.push({ level: 'error', fields: fields as Record<string, unknown>, message })
   }
-  const reloader = startReloader({ initial: loadDomainsFile(file), apply: domains => { applied.push(domains) }, log, settleMs: 50, checkEveryMs: 0 })
+  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: domains => { applied.push(domains) }, log, settleMs: 50, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
 
   // ConfigMap update: a new version directory, then ..data swapped by rename.
@@ -85,7 +85,7 @@ t.test('a steady stream of unrelated writes cannot postpone a real change', asyn
   const file = join(dir, 'domains.json')
   writeFileSync(file, JSON.stringify({ 'example.com': { server: 'one.example.com:443' } }))
   const applied: Array<ReadonlyMap<string, DocumentBodies>> = []
-  const reloader = startReloader({ initial: loadDomainsFile(file), apply: hosts => { applied.push(hosts) }, log: { info () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
+  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: hosts => { applied.push(hosts) }, log: { info () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
   let writing = true
   const stillWriting = () => writing
@@ -114,7 +114,7 @@ t.test('a periodic look sees what no notification reports: the file\'s directory
   symlinkSync('release-1', join(dir, 'current'))
   const file = join(dir, 'current', 'domains.json')
   const applied: Array<ReadonlyMap<string, DocumentBodies>> = []
-  const reloader = startReloader({ initial: loadDomainsFile(file), apply: hosts => { applied.push(hosts) }, log: { info () {}, error () {} }, checkEveryMs: 100 })
+  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: hosts => { applied.push(hosts) }, log: { info () {}, error () {} }, checkEveryMs: 100 })
   t.teardown(() => reloader.close())
   symlinkSync('release-2', join(dir, 'current.next'))
   renameSync(join(dir, 'current.next'), join(dir, 'current'))
@@ -127,11 +127,11 @@ t.test('a FIFO in place of the file is refused without blocking, and the last go
   const file = join(dir, 'domains.json')
   writeFileSync(file, JSON.stringify({ 'example.com': { server: 'one.example.com:443' } }))
   const errors: string[] = []
-  const reloader = startReloader({ initial: loadDomainsFile(file), apply: () => { t.fail('nothing to apply') }, log: { info () {}, error: (fields, message) => errors.push(message) }, settleMs: 20, checkEveryMs: 0 })
+  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: () => { t.fail('nothing to apply') }, log: { info () {}, error: (fields, message) => errors.push(message) }, settleMs: 20, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
   rmSync(file)
   execFileSync('mkfifo', [file])
   await until(() => errors.length > 0, 'the refusal')
   t.match(errors[0], /still serving the last good one: .*domains\.json cannot be read: not a regular file/)
-  t.throws(() => loadDomainsFile(file), { message: /^cannot be read: not a regular file/ }, 'at start-up too')
+  t.throws(() => loadDomainsFile(file, undefined), { message: /^cannot be read: not a regular file/ }, 'at start-up too')
 })

@@ -55,6 +55,13 @@ t.test('the bundle drains on SIGTERM, passes its health check and refuses bad co
   t.match(refused.stderr(), /^matrix-well-known: invalid configuration: MATRIX_SERVER="https:\/\/matrix\.example\.com" has a scheme[^\n]*\n$/)
 })
 
+t.test('the bundle passes its self-test, which the image build runs', async t => {
+  const selfTest = run({}, ['--self-test'], { entry: ISOLATED_SERVER })
+  t.same(await selfTest.exited, { code: 0, signal: null })
+  t.equal(selfTest.stdout(), 'matrix-well-known: self-test passed\n')
+  t.equal(selfTest.stderr(), '')
+})
+
 t.test('the bundled check command runs', async t => {
   const { code, out } = await runCli(['check', '--help'], ISOLATED_CLI)
   t.equal(code, 0)

@@ -78,6 +78,21 @@ t.test('reloads on SIGHUP and on file change while requests keep coming', async 
   t.equal((await get(url, { headers: { host: 'host7.example' } })).body, '{"m.server":"gen4.host7.example:443"}', 'SIGUSR2 reloads too')
 })
 
+t.test('a YAML domains file, named in .env, is served and reloaded: the YAML parser is loaded for it', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-domains-yaml-'))
+  const file = join(dir, 'domains.yml')
+  writeFileSync(file, 'example.com:\n  server: matrix.example.com:443\n')
+  writeFileSync(join(dir, '.env'), `MATRIX_DOMAINS_FILE=${file}\n`)
+  const server = await start(t, {}, { cwd: dir })
+  t.match(server.logs.find(line => line.msg === 'serving'), { domainsFile: file, hosts: 1 })
+  const url = `${server.url}/.well-known/matrix/server`
+  t.equal((await get(url, { headers: { host: 'example.com' } })).body, '{"m.server":"matrix.example.com:443"}')
+  writeFileSync(file, 'example.com:\n  server: matrix2.example.com:443\n')
+  server.child.kill('SIGHUP')
+  await until(() => server.logs.some(line => line.msg === 'domains reloaded'), 'the reload')
+  t.equal((await get(url, { headers: { host: 'example.com' } })).body, '{"m.server":"matrix2.example.com:443"}', 'the worker parses YAML too')
+})
+
 t.test('a reload of 100,000 hosts never keeps a probe waiting more than 100 ms', async t => {
   const dir = mkdtempSync(join(tmpdir(), 'wk-domains-large-'))
   const file = join(dir, 'domains.json')

@@ -69,6 +69,12 @@ t.test('a port in use is reported in one JSON line and exit code 1', async t => 
   t.match(second.logs.at(-1), { level: 50, msg: `cannot listen on 127.0.0.1:${first.port}`, err: { code: 'EADDRINUSE' } })
 })
 
+t.test('--self-test answers in-process and exits 0, whatever the environment holds', async t => {
+  const selfTest = run({ MATRIX_SERVER: 'https://broken' }, ['--self-test'])
+  t.same(await selfTest.exited, { code: 0, signal: null })
+  t.equal(selfTest.stdout(), 'matrix-well-known: self-test passed\n')
+})
+
 t.test('--healthcheck exits 0 when /healthz answers and 1 when it does not, whatever else is configured', async t => {
   const server = await start(t, SERVER)
   const healthy = run({ ...SERVER, PORT: String(server.port) }, ['--healthcheck'])
