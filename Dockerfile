@@ -40,5 +40,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
   CMD ["/nodejs/bin/node", "dist/server.js", "--healthcheck"]
 # The image's entrypoint is node; node itself (not npm) receives SIGTERM. The
 # flags are npm start's: a 4 MB young generation keeps peak memory under load
-# about 20 MB lower, at no measured cost in throughput (README, "Performance").
+# about 20 MB lower, at no measured cost in throughput (docs/performance.md).
 CMD ["--max-semi-space-size=4", "dist/server.js"]

@@ -1,7 +1,7 @@
 // npm run build, second step: bundles the compiled server and check command with
 // their dependencies into dist/bundle/, what `npm start` and the image run.
 // Resolving and reading some 300 module files was most of our start-up time;
-// one bundle parses in a fraction of it (README, "Performance"). Tests start
+// one bundle parses in a fraction of it (docs/performance.md). Tests start
 // the per-file dist/ for coverage and check that the bundle answers alike.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
