@@ -325,7 +325,7 @@ const TARGETS = {
 function targetLine (label, results) {
   return `${label}: ` + Object.entries(results).map(([name, value]) => {
     const target = TARGETS[name]
-    const shown = Number.isInteger(value) ? String(value) : fixed(value)
+    const shown = /_ms$|errors$/.test(name) ? String(Math.round(value)) : fixed(value)
     return target === undefined ? `${name}=${shown}` : `${name}=${shown} (${target.join(' ')} ${value <= target[1] ? 'holds' : 'misses'})`
   }).join(' ')
 }

@@ -13,7 +13,8 @@ export type WorkerMessage =
   | { readonly done: { readonly file: string, readonly digest: string } }
   | { readonly refused: { readonly message: string, readonly host?: string, readonly field?: string, readonly digest?: string } }
 
-const BATCH = 2000
+// Taking in a batch on the main thread is one slice of its work: small, like the preparation's.
+const BATCH = 500
 
 const port = parentPort!
 const { path } = workerData as { path: string }

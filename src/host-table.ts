@@ -47,8 +47,9 @@ export interface HostTable {
   readonly replace: (hosts: ReadonlyMap<string, DocumentBodies>) => Promise<void>
 }
 
-// About 20 ms of work on this machine: well under the 100 ms a probe may wait.
-const HOSTS_PER_SLICE = 1000
+// About 5 ms of work on this machine: a request that arrives during a reload
+// waits at most that long (1000 hosts, 20 ms, put the reload's p99 at 4.6× the steady one).
+const HOSTS_PER_SLICE = 250
 
 export function createHostTable (prepare: (bodies: DocumentBodies) => PreparedDocuments,
   hosts: ReadonlyMap<string, DocumentBodies>): HostTable {
