@@ -4,6 +4,7 @@
 // validity that has not run out. Whatever the remote side sends, the result is a
 // list of findings, never an exception.
 import { createPublicKey, verify } from 'node:crypto'
+import { isJsonType } from './check-network.js'
 import { jsonTextFacts, MAX_JSON_DEPTH } from './json-text.js'
 import { isPlainObject } from './validators.js'
 
@@ -37,7 +38,8 @@ export function isoTime (ms: number): string {
 }
 
 /** The findings for the key answer of `name`, fetched at `now`. */
-export function keyFindings (body: string, contentType: string | undefined, name: string, now: number): KeyFinding[] {
+/** `contentType` as the report shows it (check-network's contentType). */
+export function keyFindings (body: string, contentType: string, name: string, now: number): KeyFinding[] {
   let keys: unknown
   try {
     keys = JSON.parse(body)
@@ -50,8 +52,8 @@ export function keyFindings (body: string, contentType: string | undefined, name
   }
   if (!isPlainObject(keys)) return [{ level: 'fail', detail: 'the answer is not a JSON object', fix: 'route /_matrix/ on this port to the homeserver' }]
   const findings: KeyFinding[] = []
-  if (!/^application\/json\b/i.test(contentType ?? '')) {
-    findings.push({ level: 'warn', detail: `keys served as ${contentType ?? 'no content type'}`, fix: 'serve them as application/json, as the homeserver does: check the proxy in front of it' })
+  if (!isJsonType(contentType)) {
+    findings.push({ level: 'warn', detail: `keys served as ${contentType}`, fix: 'serve them as application/json, as the homeserver does: check the proxy in front of it' })
   }
   const { server_name: serverName, verify_keys: verifyKeys, valid_until_ts: validUntil, signatures } = keys
   if (serverName !== name) {

@@ -197,6 +197,15 @@ export function isNoRoute (err: NodeJS.ErrnoException): boolean {
   return err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL'
 }
 
+/** An answer's content type as the report shows it. */
+export function contentType (headers: IncomingHttpHeaders): string {
+  return headers['content-type'] ?? 'no content type'
+}
+
+export function isJsonType (type: string): boolean {
+  return /^application\/json\b/i.test(type)
+}
+
 /** A host without the brackets of an IPv6 literal. */
 export function bare (hostname: string): string {
   return hostname.replace(/^\[|\]$/g, '')

@@ -4,7 +4,7 @@
 // homeservers do (docs/check.md): an address that refuses connections only slows
 // them down; one that accepts and then fails breaks every server that picks it.
 import type { IncomingHttpHeaders } from 'node:http'
-import { formatEndpoint, Network, type Endpoint, type ExchangeError, type Exchange, type Override } from './check-network.js'
+import { contentType, formatEndpoint, isJsonType, Network, type Endpoint, type ExchangeError, type Exchange, type Override } from './check-network.js'
 import { keyFindings } from './check-keys.js'
 import { summarise, type CheckReport, type Finding, type Level, type Step } from './check-report.js'
 import { clientDocumentProblem, isPlainObject, parseJson, parseServerName, supportDocumentProblem, type FieldProblem } from './validators.js'
@@ -206,7 +206,7 @@ class Checker {
       return undefined
     }
     this.add(step, 'ok', `${facts}; m.server = ${delegated}`)
-    if (!isJson(type)) {
+    if (!isJsonType(type)) {
       this.add(step, 'warn', `served as ${type}: resolvers parse it anyway`, 'serve it as application/json')
     }
     this.cachePeriod(step, exchange.headers)
@@ -247,12 +247,14 @@ class Checker {
   /** A bot filter or WAF answers homeservers otherwise than browsers. */
   compareAgents (step: Step, synapse: Fetched, go: Fetched, browser: Fetched): void {
     const browserSees = answerSummary(browser)
-    const blocked = [[SYNAPSE_AGENT, synapse], [GO_AGENT, go]].filter(([, answer]) => answerSummary(answer as Fetched) !== browserSees)
+    const blocked = [{ agent: SYNAPSE_AGENT, answer: synapse }, { agent: GO_AGENT, answer: go }]
+      .map(({ agent, answer }) => ({ agent, sees: answerSummary(answer) }))
+      .filter(({ sees }) => sees !== browserSees)
     if (blocked.length === 0) {
       this.add(step, 'ok', `homeservers (${SYNAPSE_AGENT}, ${GO_AGENT}) and a browser get the same answer`)
       return
     }
-    const what = blocked.map(([agent, answer]) => `${agent as string} gets ${answerSummary(answer as Fetched)}`).join('; ')
+    const what = blocked.map(({ agent, sees }) => `${agent} gets ${sees}`).join('; ')
     this.add(step, 'fail', `a bot filter or WAF blocks homeservers: ${what}; a browser gets ${browserSees}`,
       'exempt /.well-known/matrix/* and the federation port from the bot filter or WAF (Cloudflare Bot Fight Mode and user-agent rules are the usual cause)')
   }
@@ -366,7 +368,7 @@ class Checker {
     if (exchange.status !== 200) {
       findings.push({ step: 'server keys', level: 'fail', detail: `/_matrix/key/v2/server answered ${exchange.status}`, fix: 'route /_matrix/ on this port to the homeserver' })
     } else {
-      for (const finding of keyFindings(exchange.body, exchange.headers['content-type'], name, this.#now)) findings.push({ step: 'server keys', ...finding })
+      for (const finding of keyFindings(exchange.body, contentType(exchange.headers), name, this.#now)) findings.push({ step: 'server keys', ...finding })
     }
     return { works: findings.every(finding => finding.level !== 'fail'), findings }
   }
@@ -435,7 +437,7 @@ class Checker {
 
   documentHeaders (step: Step, exchange: Exchange): void {
     const type = contentType(exchange.headers)
-    if (!isJson(type)) {
+    if (!isJsonType(type)) {
       this.add(step, 'warn', `served as ${type}`, 'serve it as application/json')
     }
     if (exchange.headers['access-control-allow-origin'] === undefined) {
@@ -506,14 +508,6 @@ function answerSummary (fetched: Fetched): string {
   const delegated = isPlainObject(parsed.value) ? parsed.value['m.server'] : undefined
   if (status === 200 && typeof delegated === 'string') return `200 with m.server ${JSON.stringify(delegated.slice(0, 300))}`
   return `${status} ${contentType(headers).split(';')[0]}`
-}
-
-function contentType (headers: IncomingHttpHeaders): string {
-  return headers['content-type'] ?? 'no content type'
-}
-
-function isJson (type: string): boolean {
-  return /^application\/json\b/i.test(type)
 }
 
 /** A client or support file judged by the validator the service uses for its own: its problem, if any. */

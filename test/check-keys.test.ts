@@ -4,6 +4,7 @@ import { generateKeyPairSync, sign } from 'node:crypto'
 import anotherJson from 'another-json'
 import t from 'tap'
 import { canonicalJson, isoTime, keyFindings } from '../src/check-keys.js'
+import { contentType } from '../src/check-network.js'
 
 const NOW = Date.UTC(2026, 11, 2)
 const { publicKey, privateKey } = generateKeyPairSync('ed25519')
@@ -16,7 +17,7 @@ function signed (fields: Record<string, unknown> = {}, name = 'example.com') {
   return { ...keys, signatures: { [name]: { 'ed25519:a1': signature } }, unsigned: { note: 'not signed' } }
 }
 const judge = (body: unknown, type: string | null = 'application/json') =>
-  keyFindings(typeof body === 'string' ? body : JSON.stringify(body), type ?? undefined, 'example.com', NOW)
+  keyFindings(typeof body === 'string' ? body : JSON.stringify(body), contentType(type === null ? {} : { 'content-type': type }), 'example.com', NOW)
 
 t.test('a correctly signed answer ✓, verified over canonical JSON whatever the key order and whitespace', async t => {
   t.same(judge(signed()), [{ level: 'ok', detail: 'example.com signs with ed25519:a1, valid until 2026-12-03T00:00:00.000Z' }])
