@@ -5,10 +5,10 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build && mkdir compile-cache
+RUN node scripts/build.js --bundle && mkdir compile-cache
 
 FROM gcr.io/distroless/nodejs22-debian12:nonroot
 ARG VERSION=1.0.0

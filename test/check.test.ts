@@ -6,6 +6,7 @@ import { checkDelegation, GO_AGENT, SYNAPSE_AGENT, type CheckOptions } from '../
 import { formatReport, type Finding } from '../src/check-report.js'
 import { APEX, closeWorld, EXPIRING, HS, json, OPTIONS, routes, seen, setUp, signedKeys, TLS11 } from './check-world.js'
 import { main } from '../src/command-line.js'
+import { compiled } from './helper.js'
 import { runCli } from './process/helper.js'
 import { CA_FILE, DNS_SERVER } from './check-world.js'
 import { PassThrough } from 'node:stream'
@@ -396,7 +397,7 @@ t.test('an address this machine has no route to is not checked, and says nothing
         : super.exchange(outgoing)
     }
   }
-  const { checkDelegation: checkHere } = await t.mockImport<typeof import('../src/check.js')>('../src/check.js', { '../src/check-network.js': { ...network, Network: NoIpv6 } })
+  const { checkDelegation: checkHere } = await t.mockImport<typeof import('../src/check.js')>(compiled('src/check.js'), { [compiled('src/check-network.js')]: { ...network, Network: NoIpv6 } })
   setUp({ ...delegateTo(`noroute.example.com:${HS}`), '* /_matrix/key/v2/server': json(signedKeys('noroute.example.com')) }, 'noroute.example.com')
   const report = await checkHere({ ...OPTIONS, name: 'noroute.example.com', overrides: new Map([['noroute.example.com:443', { addresses: [], port: APEX }], ['matrix.example.com:443', { addresses: [], port: HS }]]) })
   t.match(report.findings.filter(finding => finding.address?.startsWith('[2001:db8::9]')), [

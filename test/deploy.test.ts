@@ -6,9 +6,9 @@ import { parseAllDocuments, parse } from 'yaml'
 import { buildApp } from '../src/app.js'
 import { OPTIONS } from '../src/command-line.js'
 import { parseServerName } from '../src/validators.js'
-import { configFrom } from './helper.js'
+import { configFrom, PROJECT } from './helper.js'
 
-const deploy = (name: string) => readFileSync(new URL(`../deploy/${name}`, import.meta.url), 'utf8')
+const deploy = (name: string) => readFileSync(new URL(`deploy/${name}`, PROJECT), 'utf8')
 
 type Manifest = Record<string, any>
 
@@ -71,7 +71,7 @@ t.test('the Kubernetes manifests probe routes that exist, on the port the servic
 function checkArguments (t: Test, args: string[], where: string) {
   const [entry, command, name, ...options] = args
   t.equal(entry, 'dist/cli.js', `${where}: the image's command line`)
-  t.ok(existsSync(new URL('../dist/bundle/cli.js', import.meta.url)), 'which the bundle holds')
+  t.ok(existsSync(new URL('dist/bundle/cli.js', PROJECT)), 'which the bundle holds')
   t.equal(command, 'check', where)
   t.equal(parseServerName(name!).problem, undefined, `${where}: a valid server name`)
   for (const option of options) t.ok(option.slice(2) in OPTIONS, `${where}: ${option} is an option of check`)
@@ -105,8 +105,8 @@ t.test('the scheduled checks run the image\'s check command, and their failure i
 })
 
 t.test('the image runs the bundle as npm start does, with the same node flags', async t => {
-  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const dockerfile = readFileSync(new URL('Dockerfile', PROJECT), 'utf8')
+  const manifest = JSON.parse(readFileSync(new URL('package.json', PROJECT), 'utf8'))
   const [node, ...startArgs] = manifest.scripts.start.split(' ')
   t.equal(node, 'node')
   t.equal(startArgs.at(-1), 'dist/bundle/server.js', 'npm start runs the bundle')
@@ -117,7 +117,7 @@ t.test('the image runs the bundle as npm start does, with the same node flags', 
 })
 
 t.test('the image build fills the compile cache with the self-test, as the uid the service runs as', async t => {
-  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
+  const dockerfile = readFileSync(new URL('Dockerfile', PROJECT), 'utf8')
   const lines = dockerfile.split('\n')
   const at = (pattern: RegExp) => lines.findIndex(line => pattern.test(line))
   const user = at(/^USER 65532:65532$/)

@@ -4,12 +4,12 @@ import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { ENV_SCHEMA, EXAMPLES, loadConfig } from '../src/config.js'
 import { EXIT_CODES } from '../src/exit-codes.js'
+import { PROJECT } from './helper.js'
 
-const root = new URL('../', import.meta.url)
-const read = (path: string) => readFileSync(new URL(path, root), 'utf8')
+const read = (path: string) => readFileSync(new URL(path, PROJECT), 'utf8')
 const configuration = read('docs/configuration.md')
 const errors = read('docs/errors.md')
-const exampleFile = new URL('config.example.env', root)
+const exampleFile = new URL('config.example.env', PROJECT)
 const example = readFileSync(exampleFile, 'utf8')
 const variables = Object.keys(EXAMPLES).sort()
 
@@ -52,7 +52,7 @@ t.test('config.example.env is a valid configuration as shipped, and with every l
 })
 
 t.test('the example domains file in deploy/ is valid', async t => {
-  const file = new URL('deploy/domains.example.json', root).pathname
+  const file = new URL('deploy/domains.example.json', PROJECT).pathname
   const { config } = loadConfig({ MATRIX_DOMAINS_FILE: file }, { dotenvPath: false })
   t.same([...config.domainsFile!.hosts.keys()], ['example.com', 'example.org', 'customer-three.example'])
 })
@@ -64,7 +64,7 @@ t.test('the exit code table is the code\'s, entry for entry', async t => {
 
 t.test('the error code table names every WK_ERR_ code in src/, and only those', async t => {
   const inSource = new Set<string>()
-  for (const file of readdirSync(new URL('src/', root), { recursive: true })) {
+  for (const file of readdirSync(new URL('src/', PROJECT), { recursive: true })) {
     if (!String(file).endsWith('.ts')) continue
     for (const [code] of read(`src/${String(file)}`).matchAll(/WK_ERR_[A-Z0-9_]+/g)) inSource.add(code)
   }

@@ -5,9 +5,10 @@ import t from 'tap'
 import { loadDomainsFile } from '../src/domains-file.js'
 import { workerLoader } from '../src/domains-loader.js'
 import { PROVIDER, tempFile } from './fixtures.js'
+import { COMPILED } from './helper.js'
 
-// The compiled worker, as the server starts it (npm test builds before it tests).
-const load = workerLoader(new URL('../dist/domains-worker.js', import.meta.url))
+// The compiled worker, as the server starts it.
+const load = workerLoader(new URL('src/domains-worker.js', COMPILED))
 
 t.test('the snapshot from the worker is the one loadDomainsFile makes', async t => {
   const file = tempFile('domains.json', PROVIDER)

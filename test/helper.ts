@@ -10,6 +10,18 @@ import { buildApp, type AppOptions } from '../src/app.js'
 import { ConfigError, loadConfig, type Config, type Environment } from '../src/config.js'
 import { createLogger } from '../src/logger.js'
 
+// The suite runs compiled, from build/ (npm run build), which mirrors the
+// checkout: build/test/helper.js is this file, build/src/ the compiled sources.
+/** The checkout: for the files the tests read (docs, deploy recipes, Dockerfile, fixtures). */
+export const PROJECT = new URL('../../', import.meta.url)
+/** The compiled tree: for the scripts the tests start. */
+export const COMPILED = new URL('../', import.meta.url)
+/**
+ * A compiled module's URL, for t.mockImport: tap resolves a relative one from
+ * the test's source-mapped location, test/, where no JavaScript is.
+ */
+export const compiled = (path: string) => new URL(path, COMPILED).href
+
 export const SERVER_ONLY: Environment = { MATRIX_SERVER: 'matrix.example.com:443' }
 
 export const EVERYTHING: Environment = {

@@ -2,6 +2,7 @@
 import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { runSelfTest, selfTest } from '../src/self-test.js'
+import { compiled } from './helper.js'
 
 const streams = () => ({ out: new PassThrough(), err: new PassThrough() })
 
@@ -16,8 +17,8 @@ t.test('passes on the service as built, and says so', async t => {
 t.test('names each wrong answer and fails', async t => {
   const config = await import('../src/config.js')
   // A configuration without a client document: the client file answers 404.
-  const { runSelfTest: broken } = await t.mockImport<typeof import('../src/self-test.js')>('../src/self-test.js', {
-    '../src/config.js': { ...config, loadConfig: (env: Record<string, string>, options: Parameters<typeof config.loadConfig>[1]) => config.loadConfig({ ...env, MATRIX_CLIENT_BASE_URL: undefined }, options) }
+  const { runSelfTest: broken } = await t.mockImport<typeof import('../src/self-test.js')>(compiled('src/self-test.js'), {
+    [compiled('src/config.js')]: { ...config, loadConfig: (env: Record<string, string>, options: Parameters<typeof config.loadConfig>[1]) => config.loadConfig({ ...env, MATRIX_CLIENT_BASE_URL: undefined }, options) }
   })
   const { out, err } = streams()
   t.equal(await broken(out, err), 1)

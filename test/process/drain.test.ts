@@ -5,6 +5,7 @@ import { Agent } from 'node:http'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
+import { PROJECT } from '../helper.js'
 import { get, start } from './helper.js'
 
 const SERVER = { MATRIX_SERVER: 'matrix.example.com:443' }
@@ -119,7 +120,7 @@ t.test('a second signal exits at once', async t => {
 })
 
 t.test('an unexpected error is logged as one JSON line, then the server drains and exits 1', async t => {
-  const fixture = new URL('./fixtures/throw-later.mjs', import.meta.url).href
+  const fixture = new URL('test/process/fixtures/throw-later.mjs', PROJECT).href
   const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '0' }, { nodeArgs: [`--import=${fixture}`] })
   const exit = await server.exited
   t.same(exit, { code: 1, signal: null })

@@ -7,13 +7,13 @@ import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:ht
 import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
-import { until } from '../helper.js'
+import { COMPILED, PROJECT, until } from '../helper.js'
 
 /** The compiled sources, one file per module: their source maps give coverage of src/. */
-export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/server.js', import.meta.url))
-export const CLI_ENTRY = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+export const SERVER_ENTRY = fileURLToPath(new URL('src/server.js', COMPILED))
+export const CLI_ENTRY = fileURLToPath(new URL('src/cli.js', COMPILED))
 /** The same code bundled with its dependencies: what `npm start` and the image run. */
-export const BUNDLE_ENTRY = fileURLToPath(new URL('../../dist/bundle/server.js', import.meta.url))
+export const BUNDLE_ENTRY = fileURLToPath(new URL('dist/bundle/server.js', PROJECT))
 
 /** A loopback port nobody listens on. */
 export async function unusedPort (): Promise<number> {

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { EVERYTHING, until } from '../helper.js'
+import { EVERYTHING, PROJECT, until } from '../helper.js'
 import { get, start, unusedPort } from './helper.js'
 
-const deploy = (name: string) => readFileSync(new URL(`../../deploy/${name}`, import.meta.url), 'utf8')
+const deploy = (name: string) => readFileSync(new URL(`deploy/${name}`, PROJECT), 'utf8')
 
 function has (command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
