@@ -25,6 +25,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const STARTS = Number(process.env.BENCH_STARTS ?? 11)
 const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 10000)
 const METRICS = process.env.BENCH_METRICS !== '0'
+// BENCH_COMPARE=0 skips the comparison with the reference, to measure the domains file alone.
+const COMPARE = process.env.BENCH_COMPARE !== '0'
 const SERVER_ENV = { MATRIX_SERVER: 'matrix.example.com:443', ...parseExtraEnv(process.env.BENCH_ENV) }
 
 function parseExtraEnv (text) {
@@ -183,6 +185,11 @@ function node22 () {
  * As the image runs it: on a Node with a compile cache (22 and later), the cache
  * filled by the self-test first, as the image build does.
  */
+function versionOf (node) {
+  const { version, env: runtimeEnv } = imageEnv(node)
+  return { version, runtimeEnv }
+}
+
 function imageEnv (node) {
   const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim()
   if (Number(version.split('.')[0]) < 22) return { version, env: {} }
@@ -334,7 +341,7 @@ async function main () {
   const nodes = [process.execPath, ...(NODE22 ? [node22()] : [])]
   const runs = []
   for (const node of nodes) {
-    const run = await compare(node)
+    const run = COMPARE ? await compare(node) : { ...versionOf(node), results: {} }
     if (DOMAINS > 0) Object.assign(run.results, await domainsRun([node, ...OURS_ARGS], run.runtimeEnv))
     if (METRICS) await metricsRun([node, ...OURS_ARGS])
     runs.push(run)

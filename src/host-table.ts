@@ -54,7 +54,9 @@ const HOSTS_PER_SLICE = 250
 export function createHostTable (prepare: (bodies: DocumentBodies) => PreparedDocuments,
   hosts: ReadonlyMap<string, DocumentBodies>): HostTable {
   // At start-up, before anything listens: all at once.
-  let table: ReadonlyMap<string, PreparedDocuments> = new Map([...hosts].map(([host, documents]) => [host, prepare(documents)]))
+  const initial = new Map<string, PreparedDocuments>()
+  for (const [host, documents] of hosts) initial.set(host, prepare(documents))
+  let table: ReadonlyMap<string, PreparedDocuments> = initial
   return {
     lookup: host => table.get(hostKey(host)),
     async replace (next) {

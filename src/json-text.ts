@@ -33,6 +33,11 @@ export function jsonTextProblem (facts: JsonTextFacts): string | undefined {
 
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 export const CONTROL = /[\u0000-\u001f\u007f]/
+// A string literal can only decode to a control character through an escape, or
+// hold one raw (DEL is valid raw JSON): the others need no decoding to check,
+// which was most of the time a domains file of thousands of hosts took to load.
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const MAY_HOLD_CONTROL = /[\\\u0000-\u001f\u007f]/
 const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[[\]{}:]/g
 
 export function jsonTextFacts (text: string): JsonTextFacts {
@@ -42,6 +47,7 @@ export function jsonTextFacts (text: string): JsonTextFacts {
   let duplicateTopLevelKey: string | undefined
   let controlCharacterIn: string | undefined
   const topLevelKeys = new Set<string>()
+  // The last token when it was a string literal, decoded only if it turns out to be a top-level key.
   let previousString: string | undefined
   for (const [token] of text.matchAll(TOKEN)) {
     const first = token[0]
@@ -52,14 +58,18 @@ export function jsonTextFacts (text: string): JsonTextFacts {
       depth--
     } else if (first === ':') {
       if (depth === 1 && previousString !== undefined && duplicateTopLevelKey === undefined) {
-        if (topLevelKeys.has(previousString)) duplicateTopLevelKey = previousString
-        topLevelKeys.add(previousString)
+        const key = JSON.parse(previousString) as string
+        if (topLevelKeys.has(key)) duplicateTopLevelKey = key
+        topLevelKeys.add(key)
       }
     } else if (first !== '"' && lossyNumber === undefined && !survives(token)) {
       lossyNumber = token
     }
-    previousString = first === '"' ? JSON.parse(token) as string : undefined
-    if (previousString !== undefined && controlCharacterIn === undefined && CONTROL.test(previousString)) controlCharacterIn = previousString
+    previousString = first === '"' ? token : undefined
+    if (previousString !== undefined && controlCharacterIn === undefined && MAY_HOLD_CONTROL.test(token)) {
+      const value = JSON.parse(token) as string
+      if (CONTROL.test(value)) controlCharacterIn = value
+    }
   }
   return { depth: maxDepth, lossyNumber, duplicateTopLevelKey, controlCharacterIn }
 }

@@ -49,7 +49,7 @@ const CONNECT_REFUSED = messageBytes(RESPONSES.methodNotAllowed)
  */
 export function answerOutsideFastify (server: Server): void {
   server.on('checkExpectation', (request, response) => {
-    response.writeHead(EXPECTATION_FAILED.statusCode, EXPECTATION_FAILED.rawHeaders as string[])
+    response.writeHead(EXPECTATION_FAILED.statusCode, EXPECTATION_FAILED.rawHeaders())
     response.end(EXPECTATION_FAILED.body)
   })
   server.on('connect', (request, socket: Socket) => {

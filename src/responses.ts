@@ -1,6 +1,6 @@
-// The HTTP bytes of every answer, built once at start-up: status, the complete
-// header set as one flat list, and the body. A request only picks one and
-// writes it.
+// The HTTP bytes of every answer, built once at start-up: status, its own
+// headers as one flat list, and the body. A request only picks one and writes
+// it, with the CORS and security headers every answer shares.
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
@@ -15,17 +15,14 @@ export type Headers = Readonly<Record<string, string>>
 
 export interface PreparedResponse {
   readonly statusCode: number
-  /** Every header as one flat [name, value, …] list, which node:http writes as is. */
-  readonly rawHeaders: readonly string[]
   /** Undefined for 204 and 304, which carry none. */
   readonly body: Buffer | undefined
-}
-
-/** A document's answers: the 200 and the 304 for its ETag. */
-export interface PreparedDocument {
-  readonly etag: string
-  readonly ok: PreparedResponse
-  readonly notModified: PreparedResponse
+  /**
+   * Every header as one flat [name, value, …] list, which node:http writes as
+   * is: type and length when there is a body, this answer's own headers, then
+   * the CORS and security headers every answer shares.
+   */
+  rawHeaders (): string[]
 }
 
 /** The prepared documents of one server name; a missing one is answered with 404. */
@@ -75,13 +72,26 @@ export const SECURITY_HEADERS: Headers = Object.freeze(securityHeaders())
 const flat = (headers: Headers): string[] => Object.entries(headers).flat()
 
 // The headers every answer ends with, as one flat list shared by all of them.
-const CORS_AND_SECURITY = Object.freeze(flat({ ...CORS_HEADERS, ...SECURITY_HEADERS }))
+const CORS_AND_SECURITY = flat({ ...CORS_HEADERS, ...SECURITY_HEADERS })
 
 export interface ResponseParts {
   /** The JSON body, already serialised; none for 204 and 304. */
   readonly json?: string
   /** Headers of this answer, written after the type and length. */
-  readonly headers?: Headers | readonly string[]
+  readonly headers?: Headers
+}
+
+// Every answer's list is joined when it is written rather than stored whole: the
+// 28 shared entries in each of a host's answers were most of the memory a
+// domains file of thousands of hosts took, and joining copies some 40 pointers.
+class FixedResponse implements PreparedResponse {
+  constructor (readonly statusCode: number, private readonly headers: readonly string[], readonly body: Buffer | undefined) {
+    Object.freeze(this)
+  }
+
+  rawHeaders (): string[] {
+    return this.headers.concat(CORS_AND_SECURITY)
+  }
 }
 
 /**
@@ -89,16 +99,10 @@ export interface ResponseParts {
  * this answer's own headers, then CORS and security.
  */
 export function prepareResponse (statusCode: number, parts: ResponseParts = {}): PreparedResponse {
-  const own = parts.headers === undefined ? [] : Array.isArray(parts.headers) ? parts.headers : flat(parts.headers as Headers)
-  if (parts.json === undefined) {
-    return Object.freeze({ statusCode, rawHeaders: [...own, ...CORS_AND_SECURITY], body: undefined })
-  }
+  const own = parts.headers === undefined ? [] : flat(parts.headers)
+  if (parts.json === undefined) return new FixedResponse(statusCode, own, undefined)
   const body = Buffer.from(parts.json)
-  return Object.freeze({
-    statusCode,
-    rawHeaders: ['content-type', 'application/json', 'content-length', String(body.length), ...own, ...CORS_AND_SECURITY],
-    body
-  })
+  return new FixedResponse(statusCode, ['content-type', 'application/json', 'content-length', String(body.length), ...own], body)
 }
 
 /** The body of every error answer, in the Matrix spec's error shape. */
@@ -106,27 +110,65 @@ export function matrixError (errcode: string, error: string): string {
   return JSON.stringify({ errcode, error })
 }
 
-/**
- * Prepares documents for one cache period. Everything but the body, its length
- * and its ETag is shared between documents, which keeps a domains file of
- * thousands of hosts quick to load and small in memory.
- */
-export function documentPreparer (cacheMaxAge: number, vary?: string): (bodies: DocumentBodies) => PreparedDocuments {
-  const cacheControl = `public, max-age=${cacheMaxAge}`
-  const varying = vary === undefined ? [] : ['vary', vary]
+/** What every document of one cache period shares. */
+interface Caching {
+  readonly cacheControl: string
+  /** ['vary', …] in multi-domain mode, else empty. */
+  readonly varying: readonly string[]
+}
 
-  function prepareDocument (json: string): PreparedDocument {
+/**
+ * A document's answers: the 200, and the 304 for its ETag (the same caching
+ * headers, no body). Only the body, its length and its ETag are its own: a
+ * domains file has one per document of each of its hosts, so the header lists
+ * are made as they are written, in prepareResponse's layout.
+ */
+export class PreparedDocument implements PreparedResponse {
+  readonly etag: string
+  readonly body: Buffer
+  readonly #caching: Caching
+
+  constructor (json: string, caching: Caching) {
+    this.body = Buffer.from(json)
     // A strong validator: the same configuration always yields the same tag, so
-    // every replica behind a load balancer answers If-None-Match alike.
-    const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`
-    const caching = ['cache-control', cacheControl, 'etag', etag, ...varying]
-    return { etag, ok: prepareResponse(200, { json, headers: caching }), notModified: prepareResponse(304, { headers: caching }) }
+    // every replica behind a load balancer answers If-None-Match alike. 160 bits
+    // of SHA-256, encoded straight from the digest into one short string.
+    this.etag = `"${createHash('sha256').update(this.body).digest().toString('base64url', 0, 20)}"`
+    this.#caching = caching
   }
 
-  return bodies => Object.fromEntries(DOCUMENT_NAMES.map(name => {
-    const body = bodies[name]
-    return [name, body === undefined ? undefined : prepareDocument(body)]
-  })) as PreparedDocuments
+  get statusCode (): number {
+    return 200
+  }
+
+  get ok (): PreparedResponse {
+    return this
+  }
+
+  get notModified (): PreparedResponse {
+    return new FixedResponse(304, this.#cachingHeaders(), undefined)
+  }
+
+  rawHeaders (): string[] {
+    return ['content-type', 'application/json', 'content-length', String(this.body.length), ...this.#cachingHeaders(), ...CORS_AND_SECURITY]
+  }
+
+  #cachingHeaders (): string[] {
+    return ['cache-control', this.#caching.cacheControl, 'etag', this.etag, ...this.#caching.varying]
+  }
+}
+
+/** Prepares documents for one cache period, and in multi-domain mode with `Vary`. */
+export function documentPreparer (cacheMaxAge: number, vary?: string): (bodies: DocumentBodies) => PreparedDocuments {
+  const caching: Caching = Object.freeze({ cacheControl: `public, max-age=${cacheMaxAge}`, varying: vary === undefined ? [] : ['vary', vary] })
+  const prepare = (body: string | undefined) => body === undefined ? undefined : new PreparedDocument(body, caching)
+  // One object literal, one shape for every host.
+  return bodies => ({
+    server: prepare(bodies.server),
+    client: prepare(bodies.client),
+    support: prepare(bodies.support),
+    policy_server: prepare(bodies.policy_server)
+  })
 }
 
 const NOT_CONFIGURED: Record<DocumentName, string> = {
@@ -179,7 +221,8 @@ export function clientErrorResponse (statusCode: number): PreparedResponse {
 /** A prepared response as the bytes of a whole HTTP/1.1 message that closes its connection. */
 export function messageBytes (response: PreparedResponse): Buffer {
   const lines = [`HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode]}`]
-  for (let i = 0; i < response.rawHeaders.length; i += 2) lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`)
+  const headers = response.rawHeaders()
+  for (let i = 0; i < headers.length; i += 2) lines.push(`${headers[i]}: ${headers[i + 1]}`)
   lines.push('connection: close', '', '')
   return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), response.body ?? Buffer.alloc(0)])
 }
@@ -204,6 +247,6 @@ export function matchesIfNoneMatch (header: string, etag: string): boolean {
 export function sendPrepared (reply: FastifyReply, response: PreparedResponse, closeConnection = false): void {
   reply.hijack()
   if (closeConnection) reply.raw.setHeader('connection', 'close')
-  reply.raw.writeHead(response.statusCode, response.rawHeaders as string[])
+  reply.raw.writeHead(response.statusCode, response.rawHeaders())
   reply.raw.end(response.body)
 }
