@@ -28,7 +28,13 @@ t.test('the snapshot from the worker is the one loadDomainsFile makes', async t 
 
 t.test('the worker parses at a lower CPU priority, and only it: answers come first', { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' }, async t => {
   const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-  const threadNices = () => readdirSync('/proc/self/task').map(thread => niceOf(readFileSync(`/proc/self/task/${thread}/stat`, 'utf8')))
+  const threadNices = () => readdirSync('/proc/self/task').flatMap(thread => {
+    try {
+      return [niceOf(readFileSync(`/proc/self/task/${thread}/stat`, 'utf8'))]
+    } catch {
+      return [] // a thread that ended in between
+    }
+  })
   const seen = new Set<number>()
   const many = tempFile('domains.json', Object.fromEntries(Array.from({ length: 4500 }, (_, i) => [`h${i}.example`, { server: `m${i}.example:443` }])))
   const sampler = setInterval(() => { for (const nice of threadNices()) seen.add(nice) }, 1)

@@ -1,5 +1,5 @@
 // The three delegation documents share one route: the handler only picks a
-// prepared response, so a request does no JSON, hashing or header work.
+// prepared response, so a request does no JSON or hashing work.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DOCUMENT_NAMES, type DocumentName } from '../documents.js'
 import { hasValidHost } from '../host-table.js'
