@@ -15,6 +15,11 @@ export type DocumentName = typeof DOCUMENT_NAMES[number]
 /** Serialised bodies, exactly as served; a missing one is answered with 404. */
 export type DocumentBodies = Readonly<Partial<Record<DocumentName, string>>>
 
+/** Whether two hosts publish the same documents, byte for byte. */
+export function sameDocuments (a: DocumentBodies, b: DocumentBodies): boolean {
+  return DOCUMENT_NAMES.every(name => a[name] === b[name])
+}
+
 // Tuwunel refuses larger well-known documents; Synapse and gomatrixserverlib stop at 50 KiB.
 export const MAX_DOCUMENT_BYTES = 12 * 1024
 

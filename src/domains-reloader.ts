@@ -2,7 +2,7 @@
 // (SIGHUP) and when it changes, and never swaps in a file that fails validation.
 import { statSync, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
-import { DOCUMENT_NAMES, type DocumentBodies } from './documents.js'
+import { sameDocuments, type DocumentBodies } from './documents.js'
 import { loadDomainsFile, yamlParserFor, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
 
 export interface DomainsChange {
@@ -22,7 +22,7 @@ export async function compareDomains (before: ReadonlyMap<string, DocumentBodies
   for (const [host, documents] of after) {
     const old = before.get(host)
     if (old === undefined) added++
-    else if (DOCUMENT_NAMES.some(name => old[name] !== documents[name])) changed++
+    else if (!sameDocuments(old, documents)) changed++
     if (++seen % HOSTS_PER_SLICE === 0) await new Promise(resolve => setImmediate(resolve))
   }
   // Every host of `after` that is not new was in `before`: the rest of `before` is gone.

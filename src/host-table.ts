@@ -1,7 +1,7 @@
 // Multi-domain mode: which customer's documents a request gets, by the host it
 // names. A host that is not in the table gets none: never another's.
 import type { FastifyRequest } from 'fastify'
-import type { DocumentBodies } from './documents.js'
+import { sameDocuments, type DocumentBodies } from './documents.js'
 import type { PreparedDocuments } from './responses.js'
 import { urlAuthority } from './validators.js'
 
@@ -42,7 +42,8 @@ export interface HostTable {
   readonly lookup: (host: string | undefined) => PreparedDocuments | undefined
   /**
    * Prepares a whole new set, a slice at a time so that answers go on in
-   * between, then swaps it in at once.
+   * between, then swaps it in at once. A host whose documents did not change
+   * keeps what was prepared for it.
    */
   readonly replace: (hosts: ReadonlyMap<string, DocumentBodies>) => Promise<void>
 }
@@ -57,13 +58,18 @@ export function createHostTable (prepare: (bodies: DocumentBodies) => PreparedDo
   const initial = new Map<string, PreparedDocuments>()
   for (const [host, documents] of hosts) initial.set(host, prepare(documents))
   let table: ReadonlyMap<string, PreparedDocuments> = initial
+  // What the table was prepared from (the same map the reloader keeps to count
+  // changes): a reload that changes a few hosts of thousands then prepares a few,
+  // instead of hashing and allocating every document again.
+  let sources = hosts
   return {
     lookup: host => table.get(hostKey(host)),
     async replace (next) {
       const prepared = new Map<string, PreparedDocuments>()
       let inSlice = 0
       for (const [host, documents] of next) {
-        prepared.set(host, prepare(documents))
+        const before = sources.get(host)
+        prepared.set(host, before !== undefined && sameDocuments(before, documents) ? table.get(host)! : prepare(documents))
         if (++inSlice === HOSTS_PER_SLICE) {
           inSlice = 0
           await new Promise(resolve => setImmediate(resolve))
@@ -71,6 +77,7 @@ export function createHostTable (prepare: (bodies: DocumentBodies) => PreparedDo
       }
       // One assignment swaps the whole set: a request sees the old one or the new one.
       table = prepared
+      sources = next
     }
   }
 }

@@ -2,7 +2,8 @@
 // nobody else's.
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { hostKey } from '../src/host-table.js'
+import { createHostTable, hostKey } from '../src/host-table.js'
+import { documentPreparer } from '../src/responses.js'
 import { PROVIDER, tempFile } from './fixtures.js'
 import { build, exchange } from './helper.js'
 
@@ -95,6 +96,24 @@ t.test('two Host headers are refused in single-domain mode too', async t => {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const twoHosts = await exchange((app.server.address() as AddressInfo).port, 'GET /.well-known/matrix/server HTTP/1.1\r\nHost: a.example\r\nhost: b.example\r\nConnection: close\r\n\r\n')
   t.match(twoHosts, /^HTTP\/1\.1 400 Bad Request\r\n/)
+})
+
+t.test('a reload prepares only the hosts whose documents changed; the others keep what they had', async t => {
+  const prepareDocuments = documentPreparer(600, 'Host')
+  let prepared = 0
+  const counting: typeof prepareDocuments = bodies => { prepared++; return prepareDocuments(bodies) }
+  const server = (name: string) => ({ server: `{"m.server":"${name}:443"}` })
+  const table = createHostTable(counting, new Map([['a.example', server('a')], ['b.example', server('b')], ['c.example', server('c')]]))
+  t.equal(prepared, 3)
+  const [a, b] = [table.lookup('a.example'), table.lookup('b.example')]
+  await table.replace(new Map([['a.example', server('a')], ['b.example', server('b2')], ['d.example', server('d')]]))
+  t.equal(prepared, 5, 'b changed and d is new: two more, not three')
+  t.equal(table.lookup('a.example'), a, 'a keeps its prepared documents')
+  t.not(table.lookup('b.example'), b)
+  t.equal(table.lookup('b.example')!.server!.body.toString(), '{"m.server":"b2:443"}')
+  t.equal(table.lookup('c.example'), undefined, 'c is gone')
+  await table.replace(new Map([['b.example', server('b2')], ['c.example', server('c')]]))
+  t.equal(prepared, 6, 'compared with the set just swapped in: b is kept, c is new again')
 })
 
 t.test('a large new set is prepared a slice at a time, answers go on meanwhile, then it is swapped in whole', async t => {
