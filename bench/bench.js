@@ -185,23 +185,18 @@ function node22 () {
  * As the image runs it: on a Node with a compile cache (22 and later), the cache
  * filled by the self-test first, as the image build does.
  */
-function versionOf (node) {
-  const { version, env: runtimeEnv } = imageEnv(node)
-  return { version, runtimeEnv }
-}
-
 function imageEnv (node) {
   const version = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim()
-  if (Number(version.split('.')[0]) < 22) return { version, env: {} }
+  if (Number(version.split('.')[0]) < 22) return { version, runtimeEnv: {} }
   const cache = mkdtempSync(join(tmpdir(), 'bench-compile-cache-'))
   const filled = spawnSync(node, ['dist/bundle/server.js', '--self-test'], { cwd: ROOT, env: { ...process.env, NODE_COMPILE_CACHE: cache }, stdio: 'ignore' })
   if (filled.status !== 0) throw new Error('the self-test failed')
-  return { version, env: { NODE_COMPILE_CACHE: cache } }
+  return { version, runtimeEnv: { NODE_COMPILE_CACHE: cache } }
 }
 
 /** Ours against the reference on one Node: every ratio the targets name. */
 async function compare (node) {
-  const { version, env: runtimeEnv } = imageEnv(node)
+  const { version, runtimeEnv } = imageEnv(node)
   const oursArgv = [node, ...OURS_ARGS]
   const referenceArgv = [node, ...REFERENCE_ARGS]
   const ours = await start('ours', oursArgv, { ...SERVER_ENV, ...runtimeEnv })
@@ -341,7 +336,7 @@ async function main () {
   const nodes = [process.execPath, ...(NODE22 ? [node22()] : [])]
   const runs = []
   for (const node of nodes) {
-    const run = COMPARE ? await compare(node) : { ...versionOf(node), results: {} }
+    const run = COMPARE ? await compare(node) : { ...imageEnv(node), results: {} }
     if (DOMAINS > 0) Object.assign(run.results, await domainsRun([node, ...OURS_ARGS], run.runtimeEnv))
     if (METRICS) await metricsRun([node, ...OURS_ARGS])
     runs.push(run)

@@ -19,7 +19,6 @@ const COMPILED = join(ROOT, 'build')
 const BUNDLE = join(ROOT, 'dist/bundle')
 const bundleOnly = process.argv.includes('--bundle')
 // Files removed from src/ or test/, and chunks named by an old hash, must not linger.
-rmSync(COMPILED, { recursive: true, force: true })
 rmSync(BUNDLE, { recursive: true, force: true })
 
 const typescriptIn = dir => readdirSync(join(ROOT, dir), { recursive: true })
@@ -29,6 +28,7 @@ const typescriptIn = dir => readdirSync(join(ROOT, dir), { recursive: true })
 const NODE = { platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning' }
 
 if (!bundleOnly) {
+  rmSync(COMPILED, { recursive: true, force: true })
   await build({
     ...NODE,
     entryPoints: [...typescriptIn('src'), ...typescriptIn('test')],

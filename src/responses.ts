@@ -81,6 +81,9 @@ export interface ResponseParts {
   readonly headers?: Headers
 }
 
+/** Type and length: the first headers of every answer with a body. */
+const bodyHeaders = (body: Buffer): string[] => ['content-type', 'application/json', 'content-length', String(body.length)]
+
 // Every answer's list is joined when it is written rather than stored whole: the
 // 28 shared entries in each of a host's answers were most of the memory a
 // domains file of thousands of hosts took, and joining copies some 40 pointers.
@@ -102,7 +105,7 @@ export function prepareResponse (statusCode: number, parts: ResponseParts = {}):
   const own = parts.headers === undefined ? [] : flat(parts.headers)
   if (parts.json === undefined) return new FixedResponse(statusCode, own, undefined)
   const body = Buffer.from(parts.json)
-  return new FixedResponse(statusCode, ['content-type', 'application/json', 'content-length', String(body.length), ...own], body)
+  return new FixedResponse(statusCode, [...bodyHeaders(body), ...own], body)
 }
 
 /** The body of every error answer, in the Matrix spec's error shape. */
@@ -118,8 +121,8 @@ interface Caching {
 }
 
 /**
- * A document's answers: the 200, and the 304 for its ETag (the same caching
- * headers, no body). Only the body, its length and its ETag are its own: a
+ * A document's answers: itself, the 200; and the 304 for its ETag (the same
+ * caching headers, no body). Only the body, its length and its ETag are its own: a
  * domains file has one per document of each of its hosts, so the header lists
  * are made as they are written, in prepareResponse's layout.
  */
@@ -141,16 +144,12 @@ export class PreparedDocument implements PreparedResponse {
     return 200
   }
 
-  get ok (): PreparedResponse {
-    return this
-  }
-
   get notModified (): PreparedResponse {
     return new FixedResponse(304, this.#cachingHeaders(), undefined)
   }
 
   rawHeaders (): string[] {
-    return ['content-type', 'application/json', 'content-length', String(this.body.length), ...this.#cachingHeaders(), ...CORS_AND_SECURITY]
+    return bodyHeaders(this.body).concat(this.#cachingHeaders(), CORS_AND_SECURITY)
   }
 
   #cachingHeaders (): string[] {

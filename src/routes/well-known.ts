@@ -57,7 +57,7 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
       if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, document.etag)) {
         return send(reply, document.notModified)
       }
-      return send(reply, document.ok)
+      return send(reply, document)
     })
     app.route({
       method: app.supportedMethods.filter(method => !ALLOWED.has(method)),
