@@ -40,8 +40,13 @@ if (!bundleOnly) {
 
 const { metafile } = await build({
   ...NODE,
-  // The domains worker is an entry of its own: server.js starts it from beside itself.
-  entryPoints: ['server', 'cli', 'domains-worker'].map(name => join(ROOT, `src/${name}.ts`)),
+  // The domains worker is an entry of its own, at the same place relative to
+  // server.js as in src/ and build/src/: server.js starts it from there.
+  entryPoints: {
+    server: join(ROOT, 'src/server.ts'),
+    cli: join(ROOT, 'src/check/cli.ts'),
+    'domains/worker': join(ROOT, 'src/domains/worker.ts')
+  },
   bundle: true,
   // server.js imports Fastify only when it serves, so the container's health
   // probe still starts without it.

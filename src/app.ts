@@ -3,7 +3,7 @@
 import fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { addDrain } from './drain.js'
-import { createHostTable, requestHost, type HostTable } from './host-table.js'
+import { createHostTable, requestHost, type HostTable } from './domains/host-table.js'
 import { SERVER_LIMITS, answerOutsideFastify, clientErrorHandler, type ServerLimits } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import type { Metrics } from './metrics.js'

@@ -7,7 +7,7 @@ import envSchema from 'env-schema'
 import { readDotenv } from './dotenv.js'
 import { LISTEN_DEFAULTS } from './listen-defaults.js'
 import { clientDocument, policyServerDocument, serverDocument, supportDocument, type BuiltDocument, type DocumentBodies, type DocumentName } from './documents.js'
-import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot, type YamlParser } from './domains-file.js'
+import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot, type YamlParser } from './domains/file.js'
 import {
   clientExtraProblem,
   httpsUrlProblem,

@@ -5,7 +5,7 @@
 // (NODE_COMPILE_CACHE) is filled there with what the service compiles at start-up.
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
-import { yamlParserFor } from './domains-file.js'
+import { yamlParserFor } from './domains/file.js'
 import { EXIT_CODES } from './exit-codes.js'
 import { createLogger } from './logger.js'
 
@@ -19,8 +19,8 @@ const EXAMPLE_ENV = {
 /** The problems found, one per line; none when the service answers as it should. */
 export async function selfTest (): Promise<string[]> {
   // What the service loads only in some configurations, loaded here so that it is compiled too.
-  await Promise.all([import('./log-destination.js'), import('close-with-grace'), import('./domains-reloader.js'),
-    import('./domains-loader.js'), import('./metrics.js'), yamlParserFor('domains.yaml')])
+  await Promise.all([import('./log-destination.js'), import('close-with-grace'), import('./domains/reloader.js'),
+    import('./domains/loader.js'), import('./metrics.js'), yamlParserFor('domains.yaml')])
   const { config } = loadConfig(EXAMPLE_ENV, { dotenvPath: false })
   const app = await buildApp(config, { log: createLogger('silent') })
   const expected: Array<[method: 'GET' | 'OPTIONS', url: string, status: number]> = [

@@ -13,7 +13,7 @@ const LOG_FLUSH_MS = 500
 const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 
 async function readConfig (): Promise<LoadedConfig | undefined> {
-  const [{ ConfigError, domainsFileSetting, loadConfig }, { yamlParserFor }] = await Promise.all([import('./config.js'), import('./domains-file.js')])
+  const [{ ConfigError, domainsFileSetting, loadConfig }, { yamlParserFor }] = await Promise.all([import('./config.js'), import('./domains/file.js')])
   const parseYaml = await yamlParserFor(domainsFileSetting(process.env, '.env'))
   try {
     return loadConfig(process.env, { dotenvPath: '.env', parseYaml })
@@ -30,8 +30,8 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   // Loaded here so that the container's health probe, which runs this file
   // every 30 s, starts without Fastify or the configuration's schema.
   const [{ buildApp }, { createLogger }, { createLogDestination }, { default: closeWithGrace }, { startReloader }, { workerLoader }] = await Promise.all([
-    import('./app.js'), import('./logger.js'), import('./log-destination.js'), import('close-with-grace'), import('./domains-reloader.js'),
-    import('./domains-loader.js')
+    import('./app.js'), import('./logger.js'), import('./log-destination.js'), import('close-with-grace'), import('./domains/reloader.js'),
+    import('./domains/loader.js')
   ])
   const { config, warnings } = loaded
   const destination = createLogDestination()
@@ -51,7 +51,7 @@ async function serve (loaded: LoadedConfig): Promise<void> {
       initial: config.domainsFile,
       apply: hosts => app.replaceHosts(hosts),
       // Beside this file, in dist/ and in the bundle alike.
-      load: workerLoader(new URL('./domains-worker.js', import.meta.url)),
+      load: workerLoader(new URL('./domains/worker.js', import.meta.url)),
       log,
       checkEveryMs: config.domainsFileCheckMs,
       onOutcome: metrics?.countReload

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { parseAllDocuments, parse } from 'yaml'
 import { buildApp } from '../src/app.js'
-import { OPTIONS } from '../src/command-line.js'
+import { OPTIONS } from '../src/check/command-line.js'
 import { parseServerName } from '../src/validators.js'
 import { configFrom, PROJECT } from './helper.js'
 

@@ -2,7 +2,7 @@
 // prepared response, so a request does no JSON or hashing work.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DOCUMENT_NAMES, type DocumentName } from '../documents.js'
-import { hasValidHost } from '../host-table.js'
+import { hasValidHost } from '../domains/host-table.js'
 import {
   ALLOWED_METHODS,
   RESPONSES,

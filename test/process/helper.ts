@@ -11,7 +11,7 @@ import { COMPILED, PROJECT, until } from '../helper.js'
 
 /** The compiled sources, one file per module: their source maps give coverage of src/. */
 export const SERVER_ENTRY = fileURLToPath(new URL('src/server.js', COMPILED))
-export const CLI_ENTRY = fileURLToPath(new URL('src/cli.js', COMPILED))
+export const CLI_ENTRY = fileURLToPath(new URL('src/check/cli.js', COMPILED))
 /** The same code bundled with its dependencies: what `npm start` and the image run. */
 export const BUNDLE_ENTRY = fileURLToPath(new URL('dist/bundle/server.js', PROJECT))
 

@@ -2,10 +2,10 @@
 // nobody else's.
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { createHostTable, hostKey } from '../src/host-table.js'
-import { documentPreparer } from '../src/responses.js'
-import { PROVIDER, tempFile } from './fixtures.js'
-import { build, exchange } from './helper.js'
+import { createHostTable, hostKey } from '../../src/domains/host-table.js'
+import { documentPreparer } from '../../src/responses.js'
+import { PROVIDER, tempFile } from '../fixtures.js'
+import { build, exchange } from '../helper.js'
 
 t.test('a request Host becomes a key: lower case, no port, no trailing dot', async t => {
   const cases: Array<[string | undefined, string]> = [

@@ -1,10 +1,10 @@
 // Reading and validating a domains file into a snapshot.
 import t from 'tap'
-import { loadConfig } from '../src/config.js'
+import { loadConfig } from '../../src/config.js'
 import { parse } from 'yaml'
-import { loadDomainsFile, parseDomains, yamlParserFor } from '../src/domains-file.js'
-import { PROVIDER, tempFile } from './fixtures.js'
-import { problemsOf } from './helper.js'
+import { loadDomainsFile, parseDomains, yamlParserFor } from '../../src/domains/file.js'
+import { PROVIDER, tempFile } from '../fixtures.js'
+import { problemsOf } from '../helper.js'
 
 t.test('parses a provider file into documents served exactly as written', async t => {
   const domains = parseDomains(JSON.stringify(PROVIDER), undefined)

@@ -1,9 +1,9 @@
 // Multi-domain mode: which customer's documents a request gets, by the host it
 // names. A host that is not in the table gets none: never another's.
 import type { FastifyRequest } from 'fastify'
-import { sameDocuments, type DocumentBodies } from './documents.js'
-import type { PreparedDocuments } from './responses.js'
-import { urlAuthority } from './validators.js'
+import { sameDocuments, type DocumentBodies } from '../documents.js'
+import type { PreparedDocuments } from '../responses.js'
+import { urlAuthority } from '../validators.js'
 
 /** A request's host as a key of the table: lower case, without port or trailing dot. */
 export function hostKey (host: string | undefined): string {

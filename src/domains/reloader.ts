@@ -2,8 +2,8 @@
 // (SIGHUP) and when it changes, and never swaps in a file that fails validation.
 import { statSync, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
-import { sameDocuments, type DocumentBodies } from './documents.js'
-import { loadDomainsFile, yamlParserFor, type DomainsFileError, type DomainsSnapshot } from './domains-file.js'
+import { sameDocuments, type DocumentBodies } from '../documents.js'
+import { loadDomainsFile, yamlParserFor, type DomainsFileError, type DomainsSnapshot } from './file.js'
 
 export interface DomainsChange {
   readonly hosts: number

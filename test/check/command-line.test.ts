@@ -2,7 +2,7 @@
 // codes (test/check.test.ts runs the real entry point against a delegation).
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { main } from '../src/command-line.js'
+import { main } from '../../src/check/command-line.js'
 
 class Text extends Writable {
   text = ''

@@ -4,10 +4,10 @@
 // homeservers do (docs/check.md): an address that refuses connections only slows
 // them down; one that accepts and then fails breaks every server that picks it.
 import type { IncomingHttpHeaders } from 'node:http'
-import { contentType, formatEndpoint, isJsonType, Network, type Endpoint, type ExchangeError, type Exchange, type Override } from './check-network.js'
-import { keyFindings } from './check-keys.js'
-import { summarise, type CheckReport, type Finding, type Level, type Step } from './check-report.js'
-import { clientDocumentProblem, isPlainObject, parseJson, parseServerName, supportDocumentProblem, type FieldProblem } from './validators.js'
+import { contentType, formatEndpoint, isJsonType, Network, type Endpoint, type ExchangeError, type Exchange, type Override } from './network.js'
+import { keyFindings } from './keys.js'
+import { summarise, type CheckReport, type Finding, type Level, type Step } from './report.js'
+import { clientDocumentProblem, isPlainObject, parseJson, parseServerName, supportDocumentProblem, type FieldProblem } from '../validators.js'
 
 export interface CheckOptions {
   /** The server name to check, as in @user:<name>. */

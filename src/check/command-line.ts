@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { checkDelegation } from './check.js'
-import { bare, type Override } from './check-network.js'
-import { formatReport, passes } from './check-report.js'
-import { EXIT_CODES } from './exit-codes.js'
+import { bare, type Override } from './network.js'
+import { formatReport, passes } from './report.js'
+import { EXIT_CODES } from '../exit-codes.js'
 
 const HELP = `Usage: matrix-well-known check <server-name> [options]
 

@@ -4,8 +4,8 @@
 // for it: queued messages would all be taken in at once.
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
-import { loadDomainsFile, yamlParserFor, type DomainsFileError } from './domains-file.js'
-import { DOCUMENT_NAMES } from './documents.js'
+import { loadDomainsFile, yamlParserFor, type DomainsFileError } from './file.js'
+import { DOCUMENT_NAMES } from '../documents.js'
 
 export type HostEntry = [host: string, ...bodies: Array<string | undefined>]
 

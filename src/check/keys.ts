@@ -4,9 +4,9 @@
 // validity that has not run out. Whatever the remote side sends, the result is a
 // list of findings, never an exception.
 import { createPublicKey, verify } from 'node:crypto'
-import { isJsonType } from './check-network.js'
-import { jsonTextFacts, MAX_JSON_DEPTH } from './json-text.js'
-import { isPlainObject } from './validators.js'
+import { isJsonType } from './network.js'
+import { jsonTextFacts, MAX_JSON_DEPTH } from '../json-text.js'
+import { isPlainObject } from '../validators.js'
 
 export interface KeyFinding {
   readonly level: 'ok' | 'warn' | 'fail'

@@ -1,11 +1,11 @@
-// Loads the domains file in a worker thread (src/domains-worker.ts) and
+// Loads the domains file in a worker thread (worker.ts) and
 // rebuilds the snapshot on this one a batch at a time.
 import { Worker } from 'node:worker_threads'
-import { DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from './documents.js'
-import { DomainsFileError, type DomainsSnapshot } from './domains-file.js'
-import type { WorkerMessage } from './domains-worker.js'
+import { DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from '../documents.js'
+import { DomainsFileError, type DomainsSnapshot } from './file.js'
+import type { WorkerMessage } from './worker.js'
 
-/** A loader for the reloader: `workerUrl` is the compiled domains-worker.js beside the entry point. */
+/** A loader for the reloader: `workerUrl` is the compiled worker.js, at domains/worker.js beside the entry point. */
 export function workerLoader (workerUrl: URL): (path: string) => Promise<DomainsSnapshot> {
   return path => new Promise((resolve, reject) => {
     const hosts = new Map<string, DocumentBodies>()

@@ -3,13 +3,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { loadDomainsFile } from '../src/domains-file.js'
-import { workerLoader } from '../src/domains-loader.js'
-import { PROVIDER, tempFile } from './fixtures.js'
-import { COMPILED } from './helper.js'
+import { loadDomainsFile } from '../../src/domains/file.js'
+import { workerLoader } from '../../src/domains/loader.js'
+import { PROVIDER, tempFile } from '../fixtures.js'
+import { COMPILED } from '../helper.js'
 
 // The compiled worker, as the server starts it.
-const load = workerLoader(new URL('src/domains-worker.js', COMPILED))
+const load = workerLoader(new URL('src/domains/worker.js', COMPILED))
 
 t.test('the snapshot from the worker is the one loadDomainsFile makes', async t => {
   const file = tempFile('domains.json', PROVIDER)
@@ -50,6 +50,6 @@ t.test('a refused file is refused with its host, field and digest', async t => {
 })
 
 t.test('a worker that cannot run is a failed load, not a crash', async t => {
-  const broken = workerLoader(new URL('file:///nonexistent/domains-worker.js'))
+  const broken = workerLoader(new URL('file:///nonexistent/domains/worker.js'))
   await t.rejects(broken(fileURLToPath(import.meta.url)), { name: 'DomainsFileError', message: /^could not be loaded: / })
 })

@@ -2,13 +2,13 @@
 // remote homeserver would reach, ✓, ⚠ or ✗, and the report's last line.
 import type { IncomingMessage } from 'node:http'
 import t from 'tap'
-import { checkDelegation, GO_AGENT, SYNAPSE_AGENT, type CheckOptions } from '../src/check.js'
-import { formatReport, type Finding } from '../src/check-report.js'
-import { APEX, closeWorld, EXPIRING, HS, json, OPTIONS, routes, seen, setUp, signedKeys, TLS11 } from './check-world.js'
-import { main } from '../src/command-line.js'
-import { compiled } from './helper.js'
-import { runCli } from './process/helper.js'
-import { CA_FILE, DNS_SERVER } from './check-world.js'
+import { checkDelegation, GO_AGENT, SYNAPSE_AGENT, type CheckOptions } from '../../src/check/check.js'
+import { formatReport, type Finding } from '../../src/check/report.js'
+import { APEX, closeWorld, EXPIRING, HS, json, OPTIONS, routes, seen, setUp, signedKeys, TLS11 } from './world.js'
+import { main } from '../../src/check/command-line.js'
+import { compiled } from '../helper.js'
+import { runCli } from '../process/helper.js'
+import { CA_FILE, DNS_SERVER } from './world.js'
 import { PassThrough } from 'node:stream'
 
 t.teardown(closeWorld)
@@ -388,7 +388,7 @@ t.test('the command line reads curl-style address lists, bracketed IPv6 and kept
 })
 
 t.test('an address this machine has no route to is not checked, and says nothing about the server', async t => {
-  const network = await import('../src/check-network.js')
+  const network = await import('../../src/check/network.js')
   // Connecting to 2001:db8::9 fails here as on a host without IPv6, with no packet sent.
   class NoIpv6 extends network.Network {
     override exchange (outgoing: Parameters<InstanceType<typeof network.Network>['exchange']>[0]) {
@@ -397,7 +397,7 @@ t.test('an address this machine has no route to is not checked, and says nothing
         : super.exchange(outgoing)
     }
   }
-  const { checkDelegation: checkHere } = await t.mockImport<typeof import('../src/check.js')>(compiled('src/check.js'), { [compiled('src/check-network.js')]: { ...network, Network: NoIpv6 } })
+  const { checkDelegation: checkHere } = await t.mockImport<typeof import('../../src/check/check.js')>(compiled('src/check/check.js'), { [compiled('src/check/network.js')]: { ...network, Network: NoIpv6 } })
   setUp({ ...delegateTo(`noroute.example.com:${HS}`), '* /_matrix/key/v2/server': json(signedKeys('noroute.example.com')) }, 'noroute.example.com')
   const report = await checkHere({ ...OPTIONS, name: 'noroute.example.com', overrides: new Map([['noroute.example.com:443', { addresses: [], port: APEX }], ['matrix.example.com:443', { addresses: [], port: HS }]]) })
   t.match(report.findings.filter(finding => finding.address?.startsWith('[2001:db8::9]')), [

@@ -1,6 +1,6 @@
 // What the findings add up to: the verdict, the exit decision, and the report's layout.
 import t from 'tap'
-import { formatReport, passes, summarise, type Finding } from '../src/check-report.js'
+import { formatReport, passes, summarise, type Finding } from '../../src/check/report.js'
 
 const ok = (step: Finding['step'], detail: string, address?: string): Finding => ({ step, level: 'ok', detail, ...(address === undefined ? {} : { address }) })
 const warn = (step: Finding['step'], detail: string, address?: string): Finding => ({ step, level: 'warn', detail, fix: `fix ${detail}`, ...(address === undefined ? {} : { address }) })

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import anotherJson from 'another-json'
 import dns2 from 'dns2'
-import type { CheckOptions } from '../src/check.js'
-import type { Override } from '../src/check-network.js'
+import type { CheckOptions } from '../../src/check/check.js'
+import type { Override } from '../../src/check/network.js'
 
 export const dir = mkdtempSync(join(tmpdir(), 'wk-check-'))
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import type { DocumentBodies } from '../src/documents.js'
-import { loadDomainsFile } from '../src/domains-file.js'
-import { compareDomains, startReloader } from '../src/domains-reloader.js'
-import { until } from './helper.js'
+import type { DocumentBodies } from '../../src/documents.js'
+import { loadDomainsFile } from '../../src/domains/file.js'
+import { compareDomains, startReloader } from '../../src/domains/reloader.js'
+import { until } from '../helper.js'
 
 t.test('counts hosts added, removed and changed', async t => {
   const before = new Map<string, DocumentBodies>([['a.example', { server: '1' }], ['b.example', { server: '2' }], ['c.example', { client: '3' }]])

@@ -2,10 +2,10 @@
 // documents. It is read and validated whole into a snapshot, so that a reload
 // swaps one complete, valid set for another or changes nothing.
 import { createHash } from 'node:crypto'
-import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from './documents.js'
-import { jsonTextFacts, jsonTextProblem } from './json-text.js'
-import { readRegularFile } from './regular-file.js'
-import { isPlainObject, parseServerName } from './validators.js'
+import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from '../documents.js'
+import { jsonTextFacts, jsonTextProblem } from '../json-text.js'
+import { readRegularFile } from '../regular-file.js'
+import { isPlainObject, parseServerName } from '../validators.js'
 
 export interface DomainsSnapshot {
   /** The file they came from. */
