@@ -48,18 +48,21 @@ export function problemsOf (env: Environment, dotenvPath: string | false = false
   throw new Error(`accepted ${JSON.stringify(env)}`)
 }
 
-export class LogLines extends Writable {
-  readonly lines: Array<Record<string, unknown>> = []
+/** Everything written to a stream, for the tests to read: as text, or as the JSON lines a logger writes. */
+export class Captured extends Writable {
+  text = ''
 
   override _write (chunk: Buffer, encoding: string, done: () => void): void {
-    for (const line of chunk.toString().split('\n')) {
-      if (line !== '') this.lines.push(JSON.parse(line))
-    }
+    this.text += chunk.toString()
     done()
+  }
+
+  get lines (): Array<Record<string, unknown>> {
+    return this.text.split('\n').filter(line => line !== '').map(line => JSON.parse(line))
   }
 }
 
-export async function build (t: Test, env: Environment = SERVER_ONLY, logs = new LogLines(), options: Omit<AppOptions, 'log'> = {}) {
+export async function build (t: Test, env: Environment = SERVER_ONLY, logs = new Captured(), options: Omit<AppOptions, 'log'> = {}) {
   const config = configFrom(env)
   const app = await buildApp(config, { ...options, log: createLogger(config.logLevel, logs) })
   t.teardown(() => app.close())

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { createLogger } from '../src/logger.js'
-import { LogLines } from './helper.js'
+import { Captured } from './helper.js'
 
 t.test('JSON lines with the level as a number and an ISO timestamp, below the level dropped', async t => {
-  const logs = new LogLines()
+  const logs = new Captured()
   const log = createLogger('warn', logs)
   log.info('not this')
   log.warn({ file: 'x' }, 'this')

@@ -1,17 +1,16 @@
 // The self-test the image build runs: every answer as it should be, or one line per wrong one.
-import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { runSelfTest, selfTest } from '../src/self-test.js'
-import { compiled } from './helper.js'
+import { Captured, compiled } from './helper.js'
 
-const streams = () => ({ out: new PassThrough(), err: new PassThrough() })
+const streams = () => ({ out: new Captured(), err: new Captured() })
 
 t.test('passes on the service as built, and says so', async t => {
   t.same(await selfTest(), [])
   const { out, err } = streams()
   t.equal(await runSelfTest(out, err), 0)
-  t.equal(String(out.read()), 'matrix-well-known: self-test passed\n')
-  t.equal(err.read(), null)
+  t.equal(out.text, 'matrix-well-known: self-test passed\n')
+  t.equal(err.text, '')
 })
 
 t.test('names each wrong answer and fails', async t => {
@@ -22,6 +21,6 @@ t.test('names each wrong answer and fails', async t => {
   })
   const { out, err } = streams()
   t.equal(await broken(out, err), 1)
-  t.equal(out.read(), null)
-  t.equal(String(err.read()), 'matrix-well-known: self-test: GET /.well-known/matrix/client answered 404, not 200\n')
+  t.equal(out.text, '')
+  t.equal(err.text, 'matrix-well-known: self-test: GET /.well-known/matrix/client answered 404, not 200\n')
 })

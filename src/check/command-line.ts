@@ -7,7 +7,8 @@ import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { checkDelegation } from './check.js'
 import { bare, type Override } from './network.js'
-import { formatReport, passes } from './report.js'
+import { formatReport } from './report.js'
+import { passes } from './verdict.js'
 import { EXIT_CODES } from '../exit-codes.js'
 
 const HELP = `Usage: matrix-well-known check <server-name> [options]

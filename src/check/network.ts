@@ -98,7 +98,7 @@ export class Network {
   }
 
   /** The AAAA then A records of a host name; an IP literal is its own address. */
-  async addresses (hostname: string): Promise<string[]> {
+  async lookupAddresses (hostname: string): Promise<string[]> {
     if (isIP(bare(hostname)) !== 0) return [bare(hostname)]
     const lookups = await Promise.allSettled([this.#resolver.resolve6(hostname), this.#resolver.resolve4(hostname)])
     return lookups.flatMap(lookup => lookup.status === 'fulfilled' ? lookup.value : [])
@@ -107,7 +107,7 @@ export class Network {
   /** Every address and port a client connects to for host:port, overrides applied. */
   async endpoints (hostname: string, port: number): Promise<Endpoint[]> {
     const override = this.#overrides.get(`${bare(hostname)}:${port}`)
-    const addresses = override !== undefined && override.addresses.length > 0 ? override.addresses : await this.addresses(hostname)
+    const addresses = override !== undefined && override.addresses.length > 0 ? override.addresses : await this.lookupAddresses(hostname)
     return addresses.map(address => ({ address: bare(address), port: override?.port ?? port }))
   }
 
@@ -168,7 +168,7 @@ export class Network {
         socket.once('connect', () => { connected = true })
         socket.once('secureConnect', () => { tls = tlsFacts(socket as TLSSocket, outgoing.hostname) })
       })
-      req.on('error', err => fail(describe(err), isNoRoute(err)))
+      req.on('error', err => fail(socketErrorText(err), isNoRoute(err)))
       req.end()
     })
   }
@@ -185,7 +185,7 @@ function tlsFacts (socket: TLSSocket, hostname: string): TlsFacts {
 }
 
 /** A socket error in plain words: Node's message, with the OpenSSL reason for TLS failures. */
-function describe (err: NodeJS.ErrnoException): string {
+function socketErrorText (err: NodeJS.ErrnoException): string {
   if (/protocol version|unsupported protocol|wrong version number/i.test(`${err.code} ${err.message}`)) {
     return 'no TLS 1.2 or newer: the server offers only an older TLS version, which Node and homeservers refuse'
   }

@@ -1,20 +1,16 @@
 // The command line's own answers, in-process: help, usage errors and their exit
-// codes (test/check.test.ts runs the real entry point against a delegation).
-import { Writable } from 'node:stream'
+// codes, and the address options read as curl reads them (test/process/cli.test.ts
+// runs the real entry point against a delegation).
 import t from 'tap'
 import { main } from '../../src/check/command-line.js'
+import { Captured } from '../helper.js'
+import { APEX, CA_FILE, closeWorld, DNS_SERVER, HS, setUp } from './world.js'
 
-class Text extends Writable {
-  text = ''
-  override _write (chunk: Buffer, encoding: string, done: () => void): void {
-    this.text += chunk.toString()
-    done()
-  }
-}
+t.teardown(closeWorld)
 
 async function cli (args: string[]) {
-  const out = new Text()
-  const err = new Text()
+  const out = new Captured()
+  const err = new Captured()
   const code = await main(args, out, err)
   return { code, out: out.text, err: err.text }
 }
@@ -47,4 +43,17 @@ t.test('--help, unknown commands and bad options, each with its exit code', asyn
     t.match(result.err, message)
     t.equal(result.out, '')
   }
+})
+
+t.test('the command line reads curl-style address lists, bracketed IPv6 and kept addresses', async t => {
+  setUp({}, 'multi.example.com')
+  const out = new Captured()
+  const err = new Captured()
+  const code = await main(['check', 'multi.example.com', '--dns-server', DNS_SERVER, '--ca-file', CA_FILE,
+    '--resolve', 'multi.example.com:443:127.0.0.1,[::1]', '--connect-to', `multi.example.com:443::${APEX}`,
+    '--connect-to', `matrix.example.com:${HS}:[::1]:${HS}`, '--connect-to', `matrix.example.com:${HS}:127.0.0.1:`, '--connect-to', 'unused.example.com:443:127.0.0.1:'], out, err)
+  const text = out.text
+  t.match(text, new RegExp(`✓ the same answer from each address: 127\\.0\\.0\\.1:${APEX}, \\[::1\\]:${APEX}\\n`), 'both --resolve addresses, on the --connect-to port')
+  t.match(text, new RegExp(`✓ 127\\.0\\.0\\.1:${HS}: TLSv1\\.3`), 'the last mapping of a host:port wins')
+  t.equal(code, 0, err.text)
 })

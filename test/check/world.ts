@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import anotherJson from 'another-json'
 import dns2 from 'dns2'
-import type { CheckOptions } from '../../src/check/check.js'
+import { checkDelegation, type CheckOptions } from '../../src/check/check.js'
+import type { Finding } from '../../src/check/findings.js'
+import { formatReport } from '../../src/check/report.js'
 import type { Override } from '../../src/check/network.js'
 
 export const dir = mkdtempSync(join(tmpdir(), 'wk-check-'))
@@ -177,3 +179,15 @@ export function closeWorld () {
   for (const server of servers) server.close()
   dns.close()
 }
+
+/** Checks in this world: the report, its text, and the findings of a step (at a level). */
+export async function check (extra: Partial<CheckOptions> = {}) {
+  const report = await checkDelegation({ ...OPTIONS, ...extra })
+  const find = (step: string, level?: string) =>
+    report.findings.filter((finding: Finding) => finding.step === step && (level === undefined || finding.level === level))
+  return { report, text: formatReport(report), find }
+}
+
+/** The route that delegates to `server`, with a cache period by default. */
+export const delegateTo = (server: string, headers: Record<string, string> = { 'cache-control': 'max-age=14400' }) =>
+  ({ '* /.well-known/matrix/server': json({ 'm.server': server }, headers) })

@@ -1,0 +1,79 @@
+// The client well-known, as a browser client reads it: every redirect hop and
+// the answer with CORS, the document validated as the service validates its
+// own, the CORS preflight; then the homeserver it points to.
+import { clientDocumentProblem, isPlainObject, parseJson } from '../validators.js'
+import { AS_BROWSER, BROWSER_AGENT, BROWSER_ORIGIN, type CheckContext } from './context.js'
+import { fetchFollowingRedirects } from './fetch.js'
+import type { Step } from './findings.js'
+import { judgeFile, reportCorsOnHops, reportDocumentHeaders } from './well-known-files.js'
+
+const STEP: Step = 'client well-known'
+// Keys no current client reads (matrix-rust-sdk and matrix-js-sdk dropped them).
+const OBSOLETE_CLIENT_KEYS: Readonly<Record<string, string>> = {
+  'org.matrix.msc3575.proxy': 'sliding sync is built into current homeservers; clients no longer read a proxy URL',
+  'org.matrix.msc2965.authentication': 'clients discover OIDC through /_matrix/client/v1/auth_metadata (spec v1.15)'
+}
+
+export async function checkClientFile (context: CheckContext, hostname: string): Promise<void> {
+  const { network, findings } = context
+  const fetched = await fetchFollowingRedirects(network, new URL(`https://${hostname}/.well-known/matrix/client`), { headers: AS_BROWSER })
+  reportCorsOnHops(context, STEP, fetched.hops)
+  if (!fetched.ok) {
+    // No web server at all for the name: clients ask for the homeserver URL, as when there is no file.
+    findings.add(STEP, fetched.connected ? 'fail' : 'warn', fetched.error,
+      `make https://${hostname}/.well-known/matrix/client answer, or answer 404 when there is none`)
+    return
+  }
+  const { exchange, url } = fetched
+  if (exchange.status === 404) {
+    findings.add(STEP, 'ok', 'not published: clients will ask their users for the homeserver URL')
+    return
+  }
+  const { parsed, problem } = judgeFile(exchange, clientDocumentProblem)
+  if (problem !== undefined) {
+    findings.add(STEP, 'fail', problem, 'serve {"m.homeserver": {"base_url": "https://…"}} with status 200, or 404 when there is none')
+    return
+  }
+  const document = parsed.value as { 'm.homeserver': { base_url: string } } & Record<string, unknown>
+  const baseUrl = document['m.homeserver'].base_url
+  findings.add(STEP, 'ok', `${exchange.status}, m.homeserver.base_url = ${baseUrl}`)
+  reportDocumentHeaders(context, STEP, exchange)
+  for (const key of Object.keys(OBSOLETE_CLIENT_KEYS).filter(key => key in document)) {
+    findings.add(STEP, 'warn', `"${key}" is obsolete: ${OBSOLETE_CLIENT_KEYS[key]}`, `remove "${key}"`)
+  }
+  await Promise.all([checkPreflight(context, url), checkClientVersions(context, baseUrl)])
+}
+
+async function checkPreflight (context: CheckContext, url: URL): Promise<void> {
+  const headers = { origin: BROWSER_ORIGIN, 'access-control-request-method': 'GET', 'user-agent': BROWSER_AGENT }
+  const fetched = await fetchFollowingRedirects(context.network, url, { headers, method: 'OPTIONS' })
+  if (fetched.ok && fetched.hops.length === 0 && fetched.exchange.status < 300 && fetched.exchange.headers['access-control-allow-origin'] !== undefined) return
+  const what = !fetched.ok
+    ? fetched.error
+    : fetched.hops.length > 0 ? 'is redirected' : `answered ${fetched.exchange.status} without Access-Control-Allow-Origin`
+  context.findings.add(STEP, 'warn', `the CORS preflight (OPTIONS) ${what}`,
+    'answer OPTIONS with 204 or 200 and "Access-Control-Allow-Origin: *", without a redirect')
+}
+
+async function checkClientVersions (context: CheckContext, baseUrl: string): Promise<void> {
+  const { findings } = context
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/_matrix/client/versions`)
+  const fetched = await fetchFollowingRedirects(context.network, url, { headers: AS_BROWSER })
+  const parsed = fetched.ok ? parseJson(fetched.exchange.body) : undefined
+  const versions = isPlainObject(parsed?.value) ? parsed.value : undefined
+  if (!fetched.ok || fetched.exchange.status !== 200 || !Array.isArray(versions?.versions)) {
+    findings.add(STEP, 'fail', `${url.href} ${fetched.ok ? `answered ${fetched.exchange.status} without a list of versions` : `failed: ${fetched.error}`}`,
+      `point m.homeserver.base_url at the homeserver's client API (${baseUrl} must answer /_matrix/client/versions)`)
+    return
+  }
+  findings.add(STEP, 'ok', `${url.href} answers: ${versions.versions.slice(-1).join('')}${versions.versions.length > 1 ? ' and older' : ''}`)
+  if (fetched.exchange.headers['access-control-allow-origin'] === undefined) {
+    findings.add(STEP, 'warn', `${url.href} has no Access-Control-Allow-Origin header: browser clients cannot use the homeserver`,
+      'let the homeserver send its CORS headers: check the proxy in front of it')
+  }
+  const features = isPlainObject(versions.unstable_features) ? versions.unstable_features : {}
+  if (features['org.matrix.simplified_msc3575'] !== true) {
+    findings.add(STEP, 'warn', 'the homeserver does not advertise simplified sliding sync (org.matrix.simplified_msc3575): Element X will not log in to this server',
+      'upgrade the homeserver (Synapse 1.114 or newer supports it)')
+  }
+}

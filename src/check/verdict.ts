@@ -1,0 +1,63 @@
+// What the findings add up to: the verdict, the report's last line, and
+// whether the check passes (the exit code).
+import { isFederationStep, STEPS, type Finding } from './findings.js'
+
+export type Verdict = 'federates' | 'federates with warnings' | 'fails for some servers' | 'does not federate'
+
+export interface Summary {
+  readonly verdict: Verdict
+  readonly failures: number
+  readonly warnings: number
+  /** For "fails for some servers": the addresses whose servers fail. */
+  readonly failingAddresses: readonly string[]
+  readonly text: string
+}
+
+export interface CheckReport {
+  readonly name: string
+  /** No failure on the federation path: remote homeservers reach a server that proves it is `name`. */
+  readonly federates: boolean
+  readonly summary: Summary
+  readonly findings: readonly Finding[]
+}
+
+/**
+ * The verdict: failures on the federation path decide it. When each is about
+ * one address and some address works, only the servers that pick a failing
+ * address fail.
+ */
+export function summarise (name: string, found: readonly Finding[], workingAddresses: number): CheckReport {
+  // Steps run concurrently: the report lists them in the order homeservers take them.
+  const findings = [...found].sort((a, b) => STEPS.indexOf(a.step) - STEPS.indexOf(b.step))
+  const failing = findings.filter(finding => finding.level === 'fail' && isFederationStep(finding.step))
+  const failures = findings.filter(finding => finding.level === 'fail').length
+  const warnings = findings.filter(finding => finding.level === 'warn').length
+  const counts = { failures, warnings }
+  let summary: Summary
+  if (failing.length === 0) {
+    summary = warnings === 0
+      ? { verdict: 'federates', ...counts, failingAddresses: [], text: `${name} federates: remote servers reach a server that proves it is ${name}.` }
+      : { verdict: 'federates with warnings', ...counts, failingAddresses: [], text: `${name} federates, with ${plural(warnings, 'warning')}: see ⚠ above.` }
+  } else if (workingAddresses > 0 && failing.every(finding => finding.address !== undefined)) {
+    const failingAddresses = [...new Set(failing.map(finding => finding.address!))]
+    const overIpv6 = failingAddresses.every(address => address.startsWith('['))
+    summary = {
+      verdict: 'fails for some servers',
+      ...counts,
+      failingAddresses,
+      text: `${name} fails for some servers: those reaching ${failingAddresses.join(', ')}${overIpv6 ? ' (over IPv6)' : ''}. Fix the ✗ above.`
+    }
+  } else {
+    summary = { verdict: 'does not federate', ...counts, failingAddresses: [], text: `${name} does not federate: fix the first ✗ above and run the check again.` }
+  }
+  return { name, federates: failing.length === 0, summary, findings }
+}
+
+/** Whether the check passes: no failure on the federation path; with `strict`, no failure or warning at all. */
+export function passes (report: CheckReport, strict: boolean): boolean {
+  return strict ? report.summary.failures === 0 && report.summary.warnings === 0 : report.federates
+}
+
+function plural (count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}

@@ -1,0 +1,27 @@
+// The package's bin, started as a process against the loopback world of
+// test/check/world.ts: exit codes, --strict and --json as a monitor sees them.
+import t from 'tap'
+import { APEX, CA_FILE, closeWorld, delegateTo, DNS_SERVER, HS, setUp } from '../check/world.js'
+import { runCli } from './helper.js'
+
+t.teardown(closeWorld)
+
+t.test('the command line: exit 0 with warnings, 1 with --strict or a failure, --json with the documented fields', async t => {
+  setUp({ '* /.well-known/matrix/client': { status: 200, headers: { 'content-type': 'application/json' }, body: '{"m.homeserver":{"base_url":"https://matrix.example.com"}}' } })
+  const common = ['--dns-server', DNS_SERVER, '--ca-file', CA_FILE, '--connect-to', `example.com:443::${APEX}`, '--resolve', `matrix.example.com:${HS}:127.0.0.1`, '--connect-to', `matrix.example.com:443::${HS}`, '--timeout', '3']
+  const [lenient, strict] = await Promise.all([runCli(['check', 'example.com', ...common]), runCli(['check', 'example.com', '--json', '--strict', ...common])])
+  t.equal(lenient.code, 0, lenient.err)
+  t.match(lenient.out, /⚠ no Access-Control-Allow-Origin header/)
+  t.match(lenient.out, /example\.com federates, with 1 warning: see ⚠ above\.\n$/)
+  t.equal(strict.code, 1, '--strict fails on a warning')
+  const report = JSON.parse(strict.out)
+  t.match(report, { name: 'example.com', federates: true, summary: { verdict: 'federates with warnings', failures: 0, warnings: 1, failingAddresses: [], text: String }, findings: Array })
+  for (const finding of report.findings) {
+    t.same(Object.keys(finding).filter(key => !['step', 'level', 'address', 'detail', 'fix'].includes(key)), [], 'only the documented fields')
+  }
+
+  setUp(delegateTo('https://matrix.example.com'))
+  const failing = await runCli(['check', 'example.com', ...common.slice(0, -2)])
+  t.equal(failing.code, 1, 'with the default timeout too')
+  t.match(failing.out, /fix: m\.server has a scheme/)
+})
