@@ -2,15 +2,17 @@
 // of its own (no listening, no env, no signals), so tests build the real app.
 import fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
+import { createHostTable, type HostTable } from './domains/host-table.js'
 import { addDrain } from './drain.js'
-import { createHostTable, requestHost, type HostTable } from './domains/host-table.js'
-import { SERVER_LIMITS, answerOutsideFastify, clientErrorHandler, type ServerLimits } from './limits.js'
+import { addFallbackAnswers, answerFrameworkError, clientErrorHandler, replaceNodeAnswers } from './fallback-answers.js'
+import { documentErrors } from './fixed-answers.js'
+import { SERVER_LIMITS, type ServerLimits } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
+import { requestHost } from './request-host.js'
 import { addRequestLog } from './request-log.js'
 import { addRequestMetrics } from './request-metrics.js'
-import { addFallbackAnswers } from './fallback-answers.js'
-import { RESPONSES, documentErrors, documentPreparer, sendPrepared } from './responses.js'
+import { documentPreparer } from './responses.js'
 import { healthRoutes } from './routes/health.js'
 import { wellKnownRoutes } from './routes/well-known.js'
 
@@ -56,11 +58,10 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     },
     clientErrorHandler,
     schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
-    // Only a malformed URL escape reaches this (FST_ERR_BAD_URL).
-    frameworkErrors: (_badUrl, request, reply) => sendPrepared(reply, RESPONSES.badRequest)
+    frameworkErrors: answerFrameworkError
   })
 
-  answerOutsideFastify(app.server)
+  replaceNodeAnswers(app.server)
   if (config.logRequests) addRequestLog(app, log)
   if (options.metrics !== undefined) addRequestMetrics(app, options.metrics)
   const isDraining = addDrain(app, { lingerMs: limits.closeLingerMs })
@@ -78,10 +79,10 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const prepare = documentPreparer(config.cacheMaxAge, vary)
   const hosts = createHostTable(prepare, config.domainsFile?.hosts ?? new Map())
   app.decorate('replaceHosts', hosts.replace)
-  const single = prepare(config.documents)
+  const singleDomainDocuments = prepare(config.documents)
   await app.register(wellKnownRoutes, {
     // By the request's own host: never another customer's documents.
-    documentsFor: multiDomain ? request => hosts.lookup(requestHost(request, config.trustForwardedHost)) : () => single,
+    documentsFor: multiDomain ? request => hosts.lookup(requestHost(request, config.trustForwardedHost)) : () => singleDomainDocuments,
     isDraining,
     errors: documentErrors(vary)
   })

@@ -1,7 +1,7 @@
-// What a delegation document is: its name, its serialised body, and the one
-// builder per document that both the environment (config.ts) and the domains
-// file go through, so that a document is validated, serialised and capped alike
-// wherever it comes from.
+// What a delegation document is: its name, its path, its serialised body, and
+// the one builder per document that both the environment (document-settings.ts)
+// and the domains file go through, so that a document is validated, serialised
+// and capped alike wherever it comes from.
 import {
   clientDocumentProblem,
   parseServerName,
@@ -11,6 +11,21 @@ import {
 
 export const DOCUMENT_NAMES = ['server', 'client', 'support', 'policy_server'] as const
 export type DocumentName = typeof DOCUMENT_NAMES[number]
+
+/** Where every document is served: the Matrix spec's well-known URIs. */
+export const WELL_KNOWN_PREFIX = '/.well-known/matrix/'
+const DOCUMENT_BY_PATH = new Map<string, DocumentName>(DOCUMENT_NAMES.map(name => [`${WELL_KNOWN_PREFIX}${name}`, name]))
+
+/** A request target's path: the query aside. */
+export function targetPath (url: string): string {
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}
+
+/** The document a request target names, if any. */
+export function documentAtPath (url: string): DocumentName | undefined {
+  return DOCUMENT_BY_PATH.get(targetPath(url))
+}
 
 /** Serialised bodies, exactly as served; a missing one is answered with 404. */
 export type DocumentBodies = Readonly<Partial<Record<DocumentName, string>>>

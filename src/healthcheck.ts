@@ -3,7 +3,7 @@
 import { readDotenv } from './dotenv.js'
 import { LISTEN_DEFAULTS } from './listen-defaults.js'
 
-// From process.getBuiltinModule for the reason responses.ts gives: the probe runs every 30 s.
+// From process.getBuiltinModule for the reason fixed-answers.ts gives: the probe runs every 30 s.
 const { request } = process.getBuiltinModule('node:http')
 
 /**

@@ -1,11 +1,5 @@
-// The server's limits, and the answer to requests Node's HTTP parser refuses
-// before they ever reach Fastify.
-import type { Server } from 'node:http'
-import type { Socket } from 'node:net'
-import { RESPONSES, clientErrorResponse, messageBytes, type PreparedResponse } from './responses.js'
-
-// The documents take no body and fit in a packet: small limits leave slow or
-// hostile clients nothing to hold on to.
+// The server's limits. The documents take no body and fit in a packet: small
+// limits leave slow or hostile clients nothing to hold on to.
 export const SERVER_LIMITS = Object.freeze({
   bodyLimit: 1024, // bytes; a request body is read only to be refused
   headersTimeout: 10_000, // ms to receive the request line and headers
@@ -21,39 +15,3 @@ export const SERVER_LIMITS = Object.freeze({
 })
 
 export type ServerLimits = { readonly [Limit in keyof typeof SERVER_LIMITS]: number }
-
-const STATUS_BY_PARSER_ERROR: Readonly<Record<string, number>> = {
-  ERR_HTTP_REQUEST_TIMEOUT: 408,
-  HPE_HEADER_OVERFLOW: 431
-}
-
-const RAW_ANSWERS = new Map([400, 408, 431].map(status => [status, messageBytes(clientErrorResponse(status))]))
-
-/** Requests Node's parser refuses never reach Fastify: answer them in the same JSON shape. */
-export function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
-  // A client that reset or left has nothing left to read.
-  if (!socket.writable) {
-    socket.destroy()
-    return
-  }
-  socket.end(RAW_ANSWERS.get(STATUS_BY_PARSER_ERROR[String(error.code)] ?? 400) as Buffer)
-}
-
-const EXPECTATION_FAILED: PreparedResponse = clientErrorResponse(417)
-const CONNECT_REFUSED = messageBytes(RESPONSES.methodNotAllowed)
-
-/**
- * The answers node:http would otherwise give itself, without JSON or CORS: 417
- * for an Expect it does not know, and nothing at all (a closed connection) for
- * CONNECT.
- */
-export function answerOutsideFastify (server: Server): void {
-  server.on('checkExpectation', (request, response) => {
-    response.writeHead(EXPECTATION_FAILED.statusCode, EXPECTATION_FAILED.rawHeaders())
-    response.end(EXPECTATION_FAILED.body)
-  })
-  server.on('connect', (request, socket: Socket) => {
-    socket.on('error', () => {})
-    socket.end(CONNECT_REFUSED)
-  })
-}

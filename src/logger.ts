@@ -2,10 +2,10 @@
 // without a logger of its own: its per-request child loggers and response
 // listeners cost about a tenth of our throughput, for request lines that are
 // off by default (LOG_REQUESTS).
-import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino'
-import type { LogLevel } from './config.js'
+import { pino, stdTimeFunctions, type DestinationStream, type LevelWithSilent, type Logger } from 'pino'
 
 export type { Logger }
+export type LogLevel = LevelWithSilent
 
 export function createLogger (level: LogLevel, destination?: DestinationStream): Logger {
   return pino({ level, timestamp: stdTimeFunctions.isoTime }, destination)

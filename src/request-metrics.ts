@@ -3,13 +3,13 @@
 // when metrics are off.
 import type { FastifyInstance } from 'fastify'
 import type { Metrics } from './metrics.js'
-import { documentOf, targetPath } from './routes/well-known.js'
+import { documentAtPath, targetPath } from './documents.js'
 
 const PROBES = new Set(['/healthz', '/readyz'])
 
 /** The label of a request target: its document, `probe` or `other` (never the raw path, whose values are unbounded). */
 export function documentLabel (url: string): string {
-  return documentOf(url) ?? (PROBES.has(targetPath(url)) ? 'probe' : 'other')
+  return documentAtPath(url) ?? (PROBES.has(targetPath(url)) ? 'probe' : 'other')
 }
 
 export function addRequestMetrics (app: FastifyInstance, metrics: Metrics): void {

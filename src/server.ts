@@ -41,7 +41,7 @@ async function serve (loaded: LoadedConfig): Promise<void> {
   const app = await buildApp(config, { log, metrics })
   for (const warning of warnings) log.warn(warning)
   if (config.domainsFile !== undefined) metrics?.setHosts(config.domainsFile.hosts.size)
-  // From process.getBuiltinModule for the reason responses.ts gives.
+  // From process.getBuiltinModule for the reason fixed-answers.ts gives.
   const metricsServer = metrics === undefined ? undefined : process.getBuiltinModule('node:http').createServer(metrics.handle)
 
   // Multi-domain mode: changes to the file reload it.

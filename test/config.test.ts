@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { domainsFileSetting, EXAMPLES, loadConfig, type Environment } from '../src/config.js'
+import { domainsFileSetting, loadConfig, type Environment } from '../src/config.js'
+import { EXAMPLES } from '../src/settings.js'
 import { MAX_DOCUMENT_BYTES } from '../src/documents.js'
-import { EVERYTHING, SERVER_ONLY, problemsOf } from './helper.js'
+import { EVERYTHING, problemsOf, SERVER_ONLY, tempDir } from './helper.js'
 
 const load = (env: Environment) => loadConfig(env, { dotenvPath: false })
 
@@ -177,7 +177,7 @@ t.test('every example in the error lines is itself accepted', async t => {
 })
 
 t.test('reads a .env file under the environment', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-config-'))
+  const dir = tempDir(t, 'config')
   const file = join(dir, '.env')
   writeFileSync(file, '# comment\nMATRIX_SERVER=from-file.example.com:443\nPORT=9001\nCACHE_MAX_AGE=600\n')
   const { config } = loadConfig({ PORT: '9002' }, { dotenvPath: file })
@@ -256,7 +256,7 @@ t.test('METRICS_PORT: off unless set, and never the public port', async t => {
 })
 
 t.test('MATRIX_DOMAINS_FILE is known before loading, so that a YAML parser can be loaded for it', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-config-domains-'))
+  const dir = tempDir(t, 'config-domains')
   const dotenv = join(dir, '.env')
   writeFileSync(dotenv, 'MATRIX_DOMAINS_FILE=/etc/domains.yaml\n')
   t.equal(domainsFileSetting({}, dotenv), '/etc/domains.yaml', 'from .env')

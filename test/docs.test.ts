@@ -2,7 +2,8 @@
 // and the table of exit and error codes must say exactly what the code does.
 import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
-import { ENV_SCHEMA, EXAMPLES, loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
+import { ENV_SCHEMA, EXAMPLES } from '../src/settings.js'
 import { EXIT_CODES } from '../src/exit-codes.js'
 import { PROJECT } from './helper.js'
 

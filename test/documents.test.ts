@@ -1,6 +1,9 @@
 // One builder per document, shared by the environment and the domains file.
 import t from 'tap'
-import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, MAX_DOCUMENT_BYTES, clientDocument, policyServerDocument, serverDocument, supportDocument } from '../src/documents.js'
+import {
+  DOCUMENT_BUILDERS, DOCUMENT_NAMES, MAX_DOCUMENT_BYTES, WELL_KNOWN_PREFIX,
+  clientDocument, documentAtPath, policyServerDocument, serverDocument, supportDocument, targetPath
+} from '../src/documents.js'
 
 t.test('each builder serialises a valid document compactly, as given', async t => {
   t.same(serverDocument('matrix.example.com:443'), { body: '{"m.server":"matrix.example.com:443"}' })
@@ -27,4 +30,17 @@ t.test('no document may exceed 12 KiB, counted in bytes', async t => {
   })
   // Two bytes per "é": a character count would let this through.
   t.match(clientDocument(client('é'.repeat((MAX_DOCUMENT_BYTES - overhead) / 2 + 1))), { problem: { field: 'client' } })
+})
+
+t.test('a document path names its document, whatever the query; nothing else does', async t => {
+  t.equal(WELL_KNOWN_PREFIX, '/.well-known/matrix/')
+  for (const name of DOCUMENT_NAMES) {
+    t.equal(documentAtPath(`/.well-known/matrix/${name}`), name)
+    t.equal(documentAtPath(`/.well-known/matrix/${name}?x=1`), name)
+  }
+  for (const url of ['/.well-known/matrix/', '/.well-known/matrix/server/', '/.well-known/matrix/Server', '/healthz', '/.well-known/matrix/server#x']) {
+    t.equal(documentAtPath(url), undefined, url)
+  }
+  t.equal(targetPath('/a?b?c'), '/a')
+  t.equal(targetPath('/a'), '/a')
 })

@@ -1,7 +1,8 @@
 // Shared by the domains-file tests: a provider's file with every kind of entry.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Test } from 'tap'
+import { tempDir } from './helper.js'
 
 export const PROVIDER = {
   'example.com': {
@@ -14,8 +15,9 @@ export const PROVIDER = {
   '[2001:db8::1]': { support: { support_page: 'https://example.net/help' } }
 }
 
-export function tempFile (name: string, content: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-domains-'))
+/** A file of `content` (JSON unless a string) in a directory of its own, removed when `t` ends. */
+export function tempFile (t: Test, name: string, content: unknown): string {
+  const dir = tempDir(t, 'domains')
   const file = join(dir, name)
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content))
   return file

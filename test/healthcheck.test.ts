@@ -2,10 +2,10 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { probeAddress, probeAddressFrom, probeHealth } from '../src/healthcheck.js'
+import { tempDir } from './helper.js'
 
 t.test('probes loopback when the server listens on every interface', async t => {
   t.equal(probeAddress('0.0.0.0'), '127.0.0.1')
@@ -24,7 +24,7 @@ t.test('a server that accepts but never answers fails the probe after the timeou
 })
 
 t.test('the probe reads HOST and PORT from the environment, then .env, then the defaults, and nothing else', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-probe-'))
+  const dir = tempDir(t, 'probe')
   const dotenv = join(dir, '.env')
   writeFileSync(dotenv, 'PORT=9001\nHOST=127.0.0.2\nMATRIX_SERVER=https://broken\n')
   t.same(probeAddressFrom({}, false), { host: '0.0.0.0', port: 8080 })

@@ -1,8 +1,11 @@
 // In-process helpers: build the real app from a literal environment (never
 // process.env) and close it when the test ends; collect its log lines; collect
 // the problems a configuration is refused with; wait for a condition; talk raw
-// HTTP to a listening server.
+// HTTP to a listening server; a temporary directory that goes when the test does.
+import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
@@ -85,4 +88,11 @@ export async function exchange (port: number, request: string | Buffer): Promise
   const chunks: Buffer[] = []
   for await (const chunk of socket) chunks.push(chunk)
   return Buffer.concat(chunks).toString('latin1')
+}
+
+/** A new directory under the system's temporary directory, removed with all it holds when `t` ends. */
+export function tempDir (t: Test, name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `wk-${name}-`))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }

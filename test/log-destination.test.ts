@@ -2,10 +2,10 @@
 // counted and reported once writing works again (test/process/logging.test.ts
 // runs the service with standard output on a full disk and on a stalled pipe).
 import { closeSync, openSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { createLogDestination, fileDestination } from '../src/log-destination.js'
+import { tempDir } from './helper.js'
 
 t.test('a write that fails is dropped and counted; the count is reported once a write succeeds', async t => {
   let failing = true
@@ -28,7 +28,7 @@ t.test('a write that fails is dropped and counted; the count is reported once a 
 })
 
 t.test('a file destination writes each line as it comes, and a full disk drops them', async t => {
-  const path = join(tmpdir(), `wk-log-${process.pid}.jsonl`)
+  const path = join(tempDir(t, 'log'), 'service.jsonl')
   const fd = openSync(path, 'w')
   const toFile = createLogDestination(fd)
   toFile.write('{"msg":"kept"}\n')

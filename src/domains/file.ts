@@ -50,20 +50,20 @@ const DOCUMENT_KEYS = new Set<string>(DOCUMENT_NAMES)
 const DOCUMENT_LIST = DOCUMENT_NAMES.join(', ')
 
 function entryDocuments (host: string, entry: unknown): DocumentBodies {
-  const fail = (field: string, problem: string): never => {
+  const refuse = (field: string, problem: string): never => {
     throw new DomainsFileError(`host "${host}": ${field} ${problem}`, host, field)
   }
-  if (!isPlainObject(entry)) return fail('entry', `is not an object with ${DOCUMENT_LIST}`)
+  if (!isPlainObject(entry)) return refuse('entry', `is not an object with ${DOCUMENT_LIST}`)
   const unknown = Object.keys(entry).find(key => !DOCUMENT_KEYS.has(key))
-  if (unknown !== undefined) fail(unknown, `is not one of ${DOCUMENT_LIST}`)
+  if (unknown !== undefined) refuse(unknown, `is not one of ${DOCUMENT_LIST}`)
   const bodies: Partial<Record<DocumentName, string>> = {}
   for (const name of DOCUMENT_NAMES) {
     if (entry[name] === undefined) continue
-    const built = DOCUMENT_BUILDERS[name](entry[name])
-    if (built.problem !== undefined) fail(built.problem.field, built.problem.problem)
-    bodies[name] = built.body
+    const document = DOCUMENT_BUILDERS[name](entry[name])
+    if (document.problem !== undefined) refuse(document.problem.field, document.problem.problem)
+    bodies[name] = document.body
   }
-  if (Object.keys(bodies).length === 0) fail('entry', `has none of ${DOCUMENT_LIST}`)
+  if (Object.keys(bodies).length === 0) refuse('entry', `has none of ${DOCUMENT_LIST}`)
   return Object.freeze(bodies)
 }
 

@@ -1,5 +1,5 @@
 // Loads the domains file in a worker thread (worker.ts) and
-// rebuilds the snapshot on this one a batch at a time.
+// rebuilds the snapshot on this one a slice of hosts at a time.
 import { Worker } from 'node:worker_threads'
 import { DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from '../documents.js'
 import { DomainsFileError, type DomainsSnapshot } from './file.js'
@@ -17,7 +17,7 @@ export function workerLoader (workerUrl: URL): (path: string) => Promise<Domains
           DOCUMENT_NAMES.forEach((name, index) => { if (bodies[index] !== undefined) documents[name] = bodies[index] })
           hosts.set(host, Object.freeze(documents))
         }
-        // The next batch in a later turn: answers come first.
+        // The next slice in a later turn: answers come first.
         setImmediate(() => worker.postMessage('next'))
       } else if ('done' in message) {
         resolve(Object.freeze({ file: message.done.file, hosts, digest: message.done.digest }))

@@ -4,6 +4,7 @@ import { statSync, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { sameDocuments, type DocumentBodies } from '../documents.js'
 import { loadDomainsFile, yamlParserFor, type DomainsFileError, type DomainsSnapshot } from './file.js'
+import { HOSTS_PER_SLICE, nextSlice } from './slices.js'
 
 export interface DomainsChange {
   readonly hosts: number
@@ -11,9 +12,6 @@ export interface DomainsChange {
   readonly removed: number
   readonly changed: number
 }
-
-// A compare of 100,000 hosts takes up to 200 ms: it yields between slices like the preparation.
-const HOSTS_PER_SLICE = 2000
 
 export async function compareDomains (before: ReadonlyMap<string, DocumentBodies>, after: ReadonlyMap<string, DocumentBodies>): Promise<DomainsChange> {
   let added = 0
@@ -23,7 +21,7 @@ export async function compareDomains (before: ReadonlyMap<string, DocumentBodies
     const old = before.get(host)
     if (old === undefined) added++
     else if (!sameDocuments(old, documents)) changed++
-    if (++seen % HOSTS_PER_SLICE === 0) await new Promise(resolve => setImmediate(resolve))
+    if (++seen % HOSTS_PER_SLICE === 0) await nextSlice()
   }
   // Every host of `after` that is not new was in `before`: the rest of `before` is gone.
   return { hosts: after.size, added, removed: before.size - (after.size - added), changed }
@@ -87,10 +85,15 @@ export function startReloader (options: ReloaderOptions): Reloader {
   }
 
   const load = options.load ?? (async (file: string) => loadDomainsFile(file, await yamlParserFor(file)))
-  // One reload at a time, in the order asked for.
+  // One reload at a time, in the order asked for. A reload that fails where no
+  // failure was foreseen (the swap itself) is logged and counted as refused:
+  // the queue goes on, and the caller, a signal handler, never sees a rejection.
   let reloads = Promise.resolve()
   function reload (reason: string): Promise<void> {
-    reloads = reloads.then(() => reloadNow(reason))
+    reloads = reloads.then(() => reloadNow(reason)).catch((err: unknown) => {
+      log.error({ file: path, reason, err }, `domains reload failed, still serving the last good set: ${path}`)
+      options.onOutcome?.('refused', current.hosts.size)
+    })
     return reloads
   }
 

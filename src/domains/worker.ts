@@ -1,11 +1,12 @@
 // Runs in a worker thread: reads, parses and validates the domains file there,
-// so that a reload of 100,000 hosts never holds up an answer on the main thread.
-// The hosts go back a batch at a time, the next only when the main thread asks
-// for it: queued messages would all be taken in at once.
+// so that a reload of a large file never holds up an answer on the main thread.
+// The hosts go back a slice at a time (slices.ts), the next only when the main
+// thread asks for it: queued messages would all be taken in at once.
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadDomainsFile, yamlParserFor, type DomainsFileError } from './file.js'
 import { DOCUMENT_NAMES } from '../documents.js'
+import { HOSTS_PER_SLICE } from './slices.js'
 
 export type HostEntry = [host: string, ...bodies: Array<string | undefined>]
 
@@ -14,16 +15,12 @@ export type WorkerMessage =
   | { readonly done: { readonly file: string, readonly digest: string } }
   | { readonly refused: { readonly message: string, readonly host?: string, readonly field?: string, readonly digest?: string } }
 
-// Taking in a batch on the main thread is one slice of its work: small, like the preparation's.
-const BATCH = 500
-
 // A lower CPU priority for this thread alone (on Linux the nice value is per
 // thread): on a small machine the reload's parsing then yields to the thread
-// that answers requests instead of competing with it as an equal. A reload of
-// 10,000 hosts under a saturating load put the p99 at 3.3 to 3.9× the steady
-// one at nice 0, and 2.8× at nice 5; at nice 10 and above it was starved past
-// the bench's two-second window.
-if (process.platform === 'linux') setPriority(5)
+// that answers requests instead of competing with it as an equal. A lower
+// priority still starved it under a saturating load (docs/performance.md).
+const WORKER_NICENESS = 5
+if (process.platform === 'linux') setPriority(WORKER_NICENESS)
 
 const port = parentPort!
 const { path } = workerData as { path: string }
@@ -34,8 +31,8 @@ try {
   let sent = 0
   const sendNext = () => {
     if (sent < entries.length) {
-      port.postMessage({ hosts: entries.slice(sent, sent + BATCH) } satisfies WorkerMessage)
-      sent += BATCH
+      port.postMessage({ hosts: entries.slice(sent, sent + HOSTS_PER_SLICE) } satisfies WorkerMessage)
+      sent += HOSTS_PER_SLICE
     } else {
       port.postMessage({ done: { file: snapshot.file, digest: snapshot.digest } } satisfies WorkerMessage)
       port.close()

@@ -1,7 +1,8 @@
 // Probes for Docker and Kubernetes, outside /.well-known so that no proxy rule
 // for the documents exposes them.
 import type { FastifyInstance } from 'fastify'
-import { RESPONSES, sendPrepared } from '../responses.js'
+import { FIXED_ANSWERS } from '../fixed-answers.js'
+import { sendPrepared } from '../wire.js'
 
 export interface HealthOptions {
   readonly isDraining: () => boolean
@@ -9,10 +10,10 @@ export interface HealthOptions {
 
 export async function healthRoutes (app: FastifyInstance, options: HealthOptions): Promise<void> {
   // Liveness: the process answers, whatever else is going on.
-  app.get('/healthz', { config: { quiet: true } }, (request, reply) => sendPrepared(reply, RESPONSES.healthy))
+  app.get('/healthz', { config: { quiet: true } }, (request, reply) => sendPrepared(reply, FIXED_ANSWERS.healthy))
 
   // Readiness: fails as soon as shutdown begins, so load balancers stop sending
   // new connections while the ones already open are still answered.
   app.get('/readyz', { config: { quiet: true } }, (request, reply) =>
-    sendPrepared(reply, options.isDraining() ? RESPONSES.draining : RESPONSES.healthy))
+    sendPrepared(reply, options.isDraining() ? FIXED_ANSWERS.draining : FIXED_ANSWERS.healthy))
 }

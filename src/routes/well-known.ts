@@ -1,17 +1,13 @@
-// The three delegation documents share one route: the handler only picks a
-// prepared response, so a request does no JSON or hashing work.
+// The document routes: one GET route per document (HEAD comes with it), whose
+// handler only picks a prepared response, so a request does no JSON or hashing
+// work; the CORS preflight; and 405 for every other method.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DOCUMENT_NAMES, type DocumentName } from '../documents.js'
-import { hasValidHost } from '../domains/host-table.js'
-import {
-  ALLOWED_METHODS,
-  RESPONSES,
-  matchesIfNoneMatch,
-  type DocumentErrors,
-  sendPrepared,
-  type PreparedDocuments,
-  type PreparedResponse
-} from '../responses.js'
+import { DOCUMENT_NAMES, WELL_KNOWN_PREFIX } from '../documents.js'
+import { FIXED_ANSWERS, type DocumentErrors } from '../fixed-answers.js'
+import { ALLOWED_METHODS } from '../header-policy.js'
+import { hasValidHost } from '../request-host.js'
+import type { PreparedDocuments, PreparedResponse } from '../responses.js'
+import { sendPrepared } from '../wire.js'
 
 export interface WellKnownOptions {
   /** The documents for the server name a request is for; undefined when none are. */
@@ -22,18 +18,15 @@ export interface WellKnownOptions {
 }
 
 const ALLOWED = new Set<string>(ALLOWED_METHODS)
-const PREFIX = '/.well-known/matrix/'
-const DOCUMENT_BY_PATH = new Map<string, DocumentName>(DOCUMENT_NAMES.map(name => [`${PREFIX}${name}`, name]))
 
-/** A request target's path: the query aside. */
-export function targetPath (url: string): string {
-  const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
-}
-
-/** The document a request target names, if any. */
-export function documentOf (url: string): DocumentName | undefined {
-  return DOCUMENT_BY_PATH.get(targetPath(url))
+/** RFC 9110 §13.1.2: If-None-Match uses the weak comparison; "*" matches any current document. */
+export function matchesIfNoneMatch (header: string, etag: string): boolean {
+  if (header === etag || header === '*') return true
+  for (const candidate of header.split(',')) {
+    const tag = candidate.trim()
+    if (tag === etag || tag === `W/${etag}` || tag === '*') return true
+  }
+  return false
 }
 
 export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownOptions): Promise<void> {
@@ -46,9 +39,9 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
   }
 
   for (const name of DOCUMENT_NAMES) {
-    const url = `${PREFIX}${name}`
+    const url = `${WELL_KNOWN_PREFIX}${name}`
     app.get(url, (request, reply) => {
-      if (!hasValidHost(request.raw.rawHeaders, request.raw.httpVersion)) return send(reply, RESPONSES.badRequest)
+      if (!hasValidHost(request.raw.rawHeaders, request.raw.httpVersion)) return send(reply, FIXED_ANSWERS.badRequest)
       const documents = documentsFor(request)
       if (documents === undefined) return send(reply, errors.unknownHost)
       const document = documents[name]
@@ -62,10 +55,10 @@ export async function wellKnownRoutes (app: FastifyInstance, options: WellKnownO
     app.route({
       method: app.supportedMethods.filter(method => !ALLOWED.has(method)),
       url,
-      handler: (request, reply) => send(reply, RESPONSES.methodNotAllowed)
+      handler: (request, reply) => send(reply, FIXED_ANSWERS.methodNotAllowed)
     })
   }
 
   // Matrix spec, "Web Browser Clients": answer the preflight without running endpoint logic.
-  app.options(`${PREFIX}*`, (request, reply) => send(reply, RESPONSES.preflight))
+  app.options(`${WELL_KNOWN_PREFIX}*`, (request, reply) => send(reply, FIXED_ANSWERS.preflight))
 }

@@ -6,20 +6,22 @@ import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, sign } from 'node:crypto'
 import type { Socket as UdpSocket } from 'node:dgram'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer, type Server, type ServerOptions } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import anotherJson from 'another-json'
+import t from 'tap'
 import dns2 from 'dns2'
 import { checkDelegation, type CheckOptions } from '../../src/check/check.js'
 import type { Finding } from '../../src/check/findings.js'
 import { formatReport } from '../../src/check/report.js'
+import { tempDir } from '../helper.js'
 import type { Override } from '../../src/check/network.js'
 
-export const dir = mkdtempSync(join(tmpdir(), 'wk-check-'))
+// Removed when the test file ends, with the certificates made in it.
+export const dir = tempDir(t, 'check')
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
 openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=matrix-well-known test CA')
 function certificate (name: string, hosts: string[], days = 30) {

@@ -22,9 +22,9 @@ t.test('reads YAML when the name ends in .yaml or .yml, with the YAML parser loa
   const yaml = 'example.com:\n  server: matrix.example.com:443\n  support:\n    support_page: https://example.com/help\n'
   t.equal(await yamlParserFor('domains.json'), undefined, 'none for a JSON file')
   t.equal(await yamlParserFor(undefined), undefined, 'none without a file')
-  t.throws(() => loadDomainsFile(tempFile('domains.yaml', yaml), undefined), { name: 'DomainsFileError', message: 'is a YAML file, and no YAML parser was loaded for it' })
+  t.throws(() => loadDomainsFile(tempFile(t, 'domains.yaml', yaml), undefined), { name: 'DomainsFileError', message: 'is a YAML file, and no YAML parser was loaded for it' })
   for (const name of ['domains.yaml', 'domains.YML']) {
-    const path = tempFile(name, yaml)
+    const path = tempFile(t, name, yaml)
     const snapshot = loadDomainsFile(path, await yamlParserFor(path))
     t.same(snapshot.hosts.get('example.com'), { server: '{"m.server":"matrix.example.com:443"}', support: '{"support_page":"https://example.com/help"}' })
     t.match(snapshot.digest, /^[0-9a-f]{64}$/)
@@ -69,11 +69,11 @@ t.test('refuses a bad file, naming the host and the field', async t => {
   }
   t.throws(() => parseDomains('example.com: [\n', parse), { message: /^is not valid YAML: / })
   t.throws(() => loadDomainsFile('/nonexistent/domains.json', undefined), { message: /^cannot be read: ENOENT/, digest: undefined })
-  t.throws(() => loadDomainsFile(tempFile('domains.json', '[]'), undefined), { message: /^is not an object/, digest: /^[0-9a-f]{64}$/ }, 'a refused file still has its digest')
+  t.throws(() => loadDomainsFile(tempFile(t, 'domains.json', '[]'), undefined), { message: /^is not an object/, digest: /^[0-9a-f]{64}$/ }, 'a refused file still has its digest')
 })
 
 t.test('MATRIX_DOMAINS_FILE loads at start-up, alone, or fails with one line', async t => {
-  const file = tempFile('domains.json', PROVIDER)
+  const file = tempFile(t, 'domains.json', PROVIDER)
   const { config } = loadConfig({ MATRIX_DOMAINS_FILE: file }, { dotenvPath: false })
   t.equal(config.domainsFile?.file, file)
   t.equal(config.domainsFile?.hosts.size, 4)
@@ -81,7 +81,7 @@ t.test('MATRIX_DOMAINS_FILE loads at start-up, alone, or fails with one line', a
   const problems = problemsOf
   t.match(problems({ MATRIX_DOMAINS_FILE: file, MATRIX_SERVER: 'a.b:443', MATRIX_SUPPORT_PAGE: 'https://x.example' }),
     [/^MATRIX_DOMAINS_FILE=".*" cannot be combined with MATRIX_SERVER, MATRIX_SUPPORT_PAGE: describe every host in the file/])
-  const bad = tempFile('domains.json', { 'example.com': { server: 'matrix.example.com:0' } })
+  const bad = tempFile(t, 'domains.json', { 'example.com': { server: 'matrix.example.com:0' } })
   t.match(problems({ MATRIX_DOMAINS_FILE: bad }),
     [/^MATRIX_DOMAINS_FILE=".*domains.json" host "example.com": server has port 0, outside 1–65535 \(example: MATRIX_DOMAINS_FILE=/])
   t.match(problems({ MATRIX_DOMAINS_FILE: '/nonexistent.json' }), [/cannot be read: ENOENT/])

@@ -2,21 +2,13 @@
 // nobody else's.
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { createHostTable, hostKey } from '../../src/domains/host-table.js'
+import { createHostTable } from '../../src/domains/host-table.js'
 import { documentPreparer } from '../../src/responses.js'
 import { PROVIDER, tempFile } from '../fixtures.js'
 import { build, exchange } from '../helper.js'
 
-t.test('a request Host becomes a key: lower case, no port, no trailing dot', async t => {
-  const cases: Array<[string | undefined, string]> = [
-    ['example.com', 'example.com'], ['EXAMPLE.com:8080', 'example.com'], ['example.com.', 'example.com'],
-    ['Example.COM.:443', 'example.com'], ['[2001:DB8::1]:443', '[2001:db8::1]'], ['[::1]', '[::1]'], ['', ''], [undefined, '']
-  ]
-  for (const [host, key] of cases) t.equal(hostKey(host), key, String(host))
-})
-
 t.test('answers each host with its own documents, and unknown hosts with 404', async t => {
-  const file = tempFile('domains.json', PROVIDER)
+  const file = tempFile(t, 'domains.json', PROVIDER)
   const app = await build(t, { MATRIX_DOMAINS_FILE: file })
   const get = (url: string, host: string, headers = {}) => app.inject({ url, headers: { host, ...headers } })
   for (const host of ['example.com', 'EXAMPLE.COM', 'example.com:443', 'example.com.', 'Example.Com.:8443']) {
@@ -49,7 +41,7 @@ t.test('answers each host with its own documents, and unknown hosts with 404', a
 })
 
 t.test('X-Forwarded-Host picks the documents only from a trusted proxy that says it overwrites it', async t => {
-  const file = tempFile('domains.json', PROVIDER)
+  const file = tempFile(t, 'domains.json', PROVIDER)
   const forwarded = { url: '/.well-known/matrix/server', remoteAddress: '127.0.0.1', headers: { host: 'example.com', 'x-forwarded-host': 'example.org' } }
 
   const trustingProxy = await build(t, { MATRIX_DOMAINS_FILE: file, TRUST_PROXY: '127.0.0.1' })
@@ -66,7 +58,7 @@ t.test('X-Forwarded-Host picks the documents only from a trusted proxy that says
 })
 
 t.test('multi-domain answers vary by Host, the 404s included; single-domain ones do not', async t => {
-  const multi = await build(t, { MATRIX_DOMAINS_FILE: tempFile('domains.json', PROVIDER) })
+  const multi = await build(t, { MATRIX_DOMAINS_FILE: tempFile(t, 'domains.json', PROVIDER) })
   for (const [host, path, status] of [['example.com', 'server', 200], ['example.org', 'client', 404], ['other.example', 'server', 404]] as const) {
     const response = await multi.inject({ url: `/.well-known/matrix/${path}`, headers: { host } })
     t.equal(response.statusCode, status, `${host} ${path}`)
@@ -80,7 +72,7 @@ t.test('multi-domain answers vary by Host, the 404s included; single-domain ones
 })
 
 t.test('the target\'s own authority wins over Host, and two Host headers are refused', async t => {
-  const app = await build(t, { MATRIX_DOMAINS_FILE: tempFile('domains.json', PROVIDER) })
+  const app = await build(t, { MATRIX_DOMAINS_FILE: tempFile(t, 'domains.json', PROVIDER) })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const port = (app.server.address() as AddressInfo).port
   const absolute = await exchange(port, 'GET http://Example.org:443/.well-known/matrix/server HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n')
@@ -117,7 +109,7 @@ t.test('a reload prepares only the hosts whose documents changed; the others kee
 })
 
 t.test('a large new set is prepared a slice at a time, answers go on meanwhile, then it is swapped in whole', async t => {
-  const app = await build(t, { MATRIX_DOMAINS_FILE: tempFile('domains.json', PROVIDER) })
+  const app = await build(t, { MATRIX_DOMAINS_FILE: tempFile(t, 'domains.json', PROVIDER) })
   const next = new Map(Array.from({ length: 3500 }, (_, i) => [`h${i}.example`, { server: `{"m.server":"m${i}.example:443"}` }]))
   const replaced = app.replaceHosts(next)
   let answeredMeanwhile = 0

@@ -1,6 +1,5 @@
 // Loading the domains file in a worker thread gives the same snapshot as
 // loading it here, and the same refusals.
-import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadDomainsFile } from '../../src/domains/file.js'
@@ -12,7 +11,7 @@ import { COMPILED } from '../helper.js'
 const load = workerLoader(new URL('src/domains/worker.js', COMPILED))
 
 t.test('the snapshot from the worker is the one loadDomainsFile makes', async t => {
-  const file = tempFile('domains.json', PROVIDER)
+  const file = tempFile(t, 'domains.json', PROVIDER)
   const fromWorker = await load(file)
   const here = loadDomainsFile(file, undefined)
   t.same([...fromWorker.hosts], [...here.hosts])
@@ -20,32 +19,14 @@ t.test('the snapshot from the worker is the one loadDomainsFile makes', async t 
   t.equal(fromWorker.file, file)
   t.ok(Object.isFrozen(fromWorker.hosts.get('example.org')))
 
-  const many = tempFile('domains.json', Object.fromEntries(Array.from({ length: 4500 }, (_, i) => [`h${i}.example`, { server: `m${i}.example:443` }])))
+  const many = tempFile(t, 'domains.json', Object.fromEntries(Array.from({ length: 4500 }, (_, i) => [`h${i}.example`, { server: `m${i}.example:443` }])))
   const batched = await load(many)
   t.equal(batched.hosts.size, 4500, 'every batch arrives')
   t.same(batched.hosts.get('h4499.example'), { server: '{"m.server":"m4499.example:443"}' })
 })
 
-t.test('the worker parses at a lower CPU priority, and only it: answers come first', { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' }, async t => {
-  const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-  const threadNices = () => readdirSync('/proc/self/task').flatMap(thread => {
-    try {
-      return [niceOf(readFileSync(`/proc/self/task/${thread}/stat`, 'utf8'))]
-    } catch {
-      return [] // a thread that ended in between
-    }
-  })
-  const seen = new Set<number>()
-  const many = tempFile('domains.json', Object.fromEntries(Array.from({ length: 4500 }, (_, i) => [`h${i}.example`, { server: `m${i}.example:443` }])))
-  const sampler = setInterval(() => { for (const nice of threadNices()) seen.add(nice) }, 1)
-  await load(many)
-  clearInterval(sampler)
-  t.ok(seen.has(5), `a thread at nice 5 while loading (seen: ${[...seen].join(', ')})`)
-  t.equal(niceOf(readFileSync('/proc/self/stat', 'utf8')), 0, 'the main thread keeps its priority')
-})
-
 t.test('a refused file is refused with its host, field and digest', async t => {
-  const file = tempFile('domains.json', { 'example.com': { server: 'https://x.example' } })
+  const file = tempFile(t, 'domains.json', { 'example.com': { server: 'https://x.example' } })
   await t.rejects(load(file), { name: 'DomainsFileError', host: 'example.com', field: 'server', message: /has a scheme/, digest: /^[0-9a-f]{64}$/ })
 })
 

@@ -1,15 +1,14 @@
 // dist/bundle/ is what `npm start` and the image run: the compiled sources the
 // other process tests start, bundled with their dependencies. It must behave
 // the same, byte for byte, and need nothing from node_modules.
-import { cpSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import t from 'tap'
-import { EVERYTHING, exchange } from '../helper.js'
+import { EVERYTHING, exchange, tempDir } from '../helper.js'
 import { BUNDLE_ENTRY, run, runCli, start } from './helper.js'
 
 // Outside the project: no node_modules to fall back on.
-const isolated = mkdtempSync(join(tmpdir(), 'wk-bundle-'))
+const isolated = tempDir(t, 'bundle')
 cpSync(dirname(BUNDLE_ENTRY), isolated, { recursive: true })
 const ISOLATED_SERVER = join(isolated, 'server.js')
 const ISOLATED_CLI = join(isolated, 'cli.js')

@@ -1,12 +1,11 @@
 // Many domains in the running process: reloads under load, by SIGHUP and by
 // file change, never answer a request with a mix, an error or another's file.
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
+import { renameSync, writeFileSync } from 'node:fs'
 import { Agent } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { until } from '../helper.js'
+import { tempDir, until } from '../helper.js'
 import { get, start } from './helper.js'
 
 function domains (generation: number, hosts = 50) {
@@ -15,7 +14,7 @@ function domains (generation: number, hosts = 50) {
 }
 
 t.test('reloads on SIGHUP and on file change while requests keep coming', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-domains-process-'))
+  const dir = tempDir(t, 'domains-process')
   const file = join(dir, 'domains.json')
   writeFileSync(file, JSON.stringify(domains(0)))
   const server = await start(t, { MATRIX_DOMAINS_FILE: file })
@@ -79,7 +78,7 @@ t.test('reloads on SIGHUP and on file change while requests keep coming', async 
 })
 
 t.test('a YAML domains file, named in .env, is served and reloaded: the YAML parser is loaded for it', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-domains-yaml-'))
+  const dir = tempDir(t, 'domains-yaml')
   const file = join(dir, 'domains.yml')
   writeFileSync(file, 'example.com:\n  server: matrix.example.com:443\n')
   writeFileSync(join(dir, '.env'), `MATRIX_DOMAINS_FILE=${file}\n`)
@@ -94,7 +93,7 @@ t.test('a YAML domains file, named in .env, is served and reloaded: the YAML par
 })
 
 t.test('a reload of 100,000 hosts never keeps a probe waiting more than 100 ms', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-domains-large-'))
+  const dir = tempDir(t, 'domains-large')
   const file = join(dir, 'domains.json')
   const large = (generation: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 100_000 }, (_, i) =>
     [`customer${i}.example`, { server: `gen${generation}.customer${i}.example:443` }])))

@@ -1,16 +1,15 @@
 // Prometheus metrics on a port of their own, from the running service: the
 // counters move with requests and reloads, and the public port never has them.
 import { once } from 'node:events'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { until } from '../helper.js'
+import { tempDir, until } from '../helper.js'
 import { get, run, start } from './helper.js'
 
 t.test('curl of the metrics port shows the counters moving', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-metrics-'))
+  const dir = tempDir(t, 'metrics')
   const file = join(dir, 'domains.json')
   writeFileSync(file, JSON.stringify({ 'a.example': { server: 'matrix.a.example:443' }, 'b.example': { server: 'matrix.b.example:443' } }))
   const server = await start(t, { MATRIX_DOMAINS_FILE: file, METRICS_PORT: '0', DOMAINS_FILE_CHECK_MS: '0' })

@@ -2,11 +2,10 @@
 // our answers must come through untouched, and in multi-domain mode each host
 // must get its own, whatever X-Forwarded-Host a client sends.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { EVERYTHING, PROJECT, until } from '../helper.js'
+import { EVERYTHING, PROJECT, tempDir, until } from '../helper.js'
 import { get, start, unusedPort } from './helper.js'
 
 const deploy = (name: string) => readFileSync(new URL(`deploy/${name}`, PROJECT), 'utf8')
@@ -133,7 +132,7 @@ const PROXIES: Array<[name: string, command: string, proxy: Proxy]> = [
 ]
 
 async function behind (t: Test, proxy: Proxy, servicePort: number, name: string): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-proxy-'))
+  const dir = tempDir(t, 'proxy')
   const port = await unusedPort()
   await proxy(t, servicePort, dir, port)
   await until(answers(`http://127.0.0.1:${port}/.well-known/matrix/server`), `${name} to answer`)
@@ -149,7 +148,7 @@ for (const [name, command, proxy] of PROXIES) {
 
   t.test(`behind the ${name} recipe, each host gets its own documents and a forged X-Forwarded-Host changes nothing`, async t => {
     if (!needs(t, command)) return
-    const dir = mkdtempSync(join(tmpdir(), 'wk-proxy-domains-'))
+    const dir = tempDir(t, 'proxy-domains')
     const file = join(dir, 'domains.json')
     writeFileSync(file, JSON.stringify({ 'a.example': { server: 'matrix.a.example:443' }, 'b.example': { server: 'matrix.b.example:443' } }))
     const service = await start(t, { MATRIX_DOMAINS_FILE: file, TRUST_PROXY: '127.0.0.1', TRUST_FORWARDED_HOST: 'true' })

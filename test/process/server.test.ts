@@ -1,10 +1,9 @@
 // The production entry point as a process: start-up, configuration errors, the
 // health probe and the exit codes.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { until } from '../helper.js'
+import { tempDir, until } from '../helper.js'
 import { get, run, start, unusedPort } from './helper.js'
 
 const SERVER = { MATRIX_SERVER: 'matrix.example.com:443' }
@@ -37,7 +36,7 @@ t.test('logs advice about the configuration as warnings', async t => {
 })
 
 t.test('reads .env from the working directory, under the environment', async t => {
-  const dir = mkdtempSync(join(tmpdir(), 'wk-dotenv-'))
+  const dir = tempDir(t, 'dotenv')
   writeFileSync(join(dir, '.env'), 'MATRIX_SERVER=from-dotenv.example.com:443\nCACHE_MAX_AGE=600\n')
   const server = await start(t, { CACHE_MAX_AGE: '900' }, { cwd: dir })
   const response = await get(`${server.url}/.well-known/matrix/server`)

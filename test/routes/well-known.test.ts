@@ -1,4 +1,5 @@
 import t from 'tap'
+import { matchesIfNoneMatch } from '../../src/routes/well-known.js'
 import { EVERYTHING, SERVER_ONLY, build } from '../helper.js'
 
 const SERVER_BODY = '{"m.server":"matrix.example.com:443"}'
@@ -231,4 +232,10 @@ t.test('the policy_server document is served like the others, and answers 404 wi
   t.equal(missing.statusCode, 404)
   t.same(missing.json(), { errcode: 'M_NOT_FOUND', error: 'No policy server key is configured here' })
   t.match(missing.headers, { 'content-type': 'application/json', ...CORS })
+})
+
+t.test('If-None-Match: weak comparison, lists and *', async t => {
+  const etag = '"abc"'
+  for (const header of [etag, 'W/"abc"', '"x", "abc"', '*', '"x",W/"abc"']) t.ok(matchesIfNoneMatch(header, etag), header)
+  for (const header of ['"abcd"', 'abc', '"ABC"', '']) t.notOk(matchesIfNoneMatch(header, etag), header)
 })
