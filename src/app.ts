@@ -33,7 +33,7 @@ export interface AppOptions {
 }
 
 // No route declares a schema: without these Fastify would load Ajv and
-// fast-json-stringify at start-up, a tenth of the time to the first answer.
+// fast-json-stringify at start-up, for nothing (docs/performance.md).
 /* c8 ignore next -- unreachable until a route declares a schema */
 const noSchemas = () => () => { throw new Error('matrix-well-known routes declare no schemas') }
 

@@ -15,7 +15,7 @@ export interface LogDestination {
   readonly dropped: number
 }
 
-// About 4,000 request lines: far more than a healthy log driver ever lags behind.
+// Thousands of request lines: far more than a healthy log driver ever lags behind.
 const MAX_QUEUED_BYTES = 1024 * 1024
 
 /** The line that reports dropped lines, in the shape of the service's other log lines. */

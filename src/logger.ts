@@ -1,6 +1,6 @@
 // The service's logger: JSON lines (pino) with ISO timestamps. Fastify runs
 // without a logger of its own: its per-request child loggers and response
-// listeners cost about a tenth of our throughput, for request lines that are
+// listeners cost throughput (docs/performance.md), for request lines that are
 // off by default (LOG_REQUESTS).
 import { pino, stdTimeFunctions, type DestinationStream, type LevelWithSilent, type Logger } from 'pino'
 

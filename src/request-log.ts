@@ -1,5 +1,5 @@
 // One line per request, and none unless LOG_REQUESTS is on: the reverse proxy
-// in front already keeps an access log, and the line costs a third of our throughput.
+// in front already keeps an access log, and the line costs throughput (docs/performance.md).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 

@@ -27,7 +27,7 @@ export const ENV_SCHEMA = {
     // Off unless set: a port of its own, which no proxy rule for the documents exposes.
     METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
-    // The reverse proxy already keeps an access log, and a line per request costs a third of our throughput.
+    // The reverse proxy already keeps an access log, and a line per request costs throughput (docs/performance.md).
     LOG_REQUESTS: { type: 'boolean', default: false },
     TRUST_PROXY: { type: 'string', default: 'false' },
     // Only a proxy that overwrites X-Forwarded-Host may choose the customer with it.

@@ -37,8 +37,7 @@ export function isoTime (ms: number): string {
   return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString()
 }
 
-/** The findings for the key answer of `name`, fetched at `now`. */
-/** `contentType` as the report shows it (check-network's contentType). */
+/** The findings for the key answer of `name`, fetched at `now`, served as `contentType` (as network.ts's contentType shows it). */
 export function keyFindings (body: string, contentType: string, name: string, now: number): KeyFinding[] {
   let keys: unknown
   try {

@@ -85,7 +85,7 @@ export class Network {
   readonly #timeoutMs: number
   /**
    * The system's CAs, plus the extra ones when given (Node's `ca` would replace
-   * them). Made once: parsing some 140 root certificates per request cost 25 ms.
+   * them). Made once: parsing every root certificate per request was most of a request's time.
    */
   readonly #secureContext: SecureContext | undefined
 

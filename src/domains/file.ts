@@ -25,7 +25,7 @@ export function isYamlFile (path: string): boolean {
 
 /**
  * The YAML parser a domains file needs, loaded only then: the yaml package
- * costs some 7 MB of memory and 30 ms of start-up that a JSON file does not need.
+ * costs memory and start-up time that a JSON file does not need (docs/performance.md).
  */
 export async function yamlParserFor (path: string | undefined): Promise<YamlParser | undefined> {
   return path !== undefined && isYamlFile(path) ? (await import('yaml')).parse : undefined
