@@ -4,12 +4,12 @@
 // it, so a broken bundle fails the build, and Node's compile cache
 // (NODE_COMPILE_CACHE) is filled there with what the service compiles at start-up.
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
+import { loadConfig, type Environment } from './config.js'
 import { yamlParserFor } from './domains/file.js'
 import { EXIT_CODES } from './exit-codes.js'
 import { createLogger } from './logger.js'
 
-const EXAMPLE_ENV = {
+const EXAMPLE_ENV: Environment = {
   MATRIX_SERVER: 'matrix.example.com:443',
   MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
   MATRIX_SUPPORT_PAGE: 'https://example.com/support',
@@ -17,11 +17,11 @@ const EXAMPLE_ENV = {
 }
 
 /** The problems found, one per line; none when the service answers as it should. */
-export async function selfTest (): Promise<string[]> {
+export async function selfTest (env: Environment = EXAMPLE_ENV): Promise<string[]> {
   // What the service loads only in some configurations, loaded here so that it is compiled too.
   await Promise.all([import('./log-destination.js'), import('close-with-grace'), import('./domains/reloader.js'),
     import('./domains/loader.js'), import('./metrics.js'), yamlParserFor('domains.yaml')])
-  const { config } = loadConfig(EXAMPLE_ENV, { dotenvPath: false })
+  const { config } = loadConfig(env, { dotenvPath: false })
   const app = await buildApp(config, { log: createLogger('silent') })
   const expected: Array<[method: 'GET' | 'OPTIONS', url: string, status: number]> = [
     ['GET', '/.well-known/matrix/server', 200],
@@ -40,9 +40,9 @@ export async function selfTest (): Promise<string[]> {
   return problems
 }
 
-/** Runs the self-test, writes its outcome; returns the exit code. */
-export async function runSelfTest (out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const problems = await selfTest()
+/** Runs the self-test (on the example configuration unless given another), writes its outcome; returns the exit code. */
+export async function runSelfTest (out: NodeJS.WritableStream, err: NodeJS.WritableStream, env: Environment = EXAMPLE_ENV): Promise<number> {
+  const problems = await selfTest(env)
   for (const problem of problems) err.write(`matrix-well-known: self-test: ${problem}\n`)
   if (problems.length > 0) return EXIT_CODES.failure
   out.write('matrix-well-known: self-test passed\n')

@@ -1,9 +1,12 @@
 // In-process helpers: build the real app from a literal environment (never
 // process.env) and close it when the test ends; collect its log lines; collect
 // the problems a configuration is refused with; wait for a condition; talk raw
-// HTTP to a listening server; a temporary directory that goes when the test does.
+// HTTP to a listening server, or one request that leaves no idle connection
+// behind; a temporary directory that goes when the test does.
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { connect } from 'node:net'
+import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http'
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -19,11 +22,6 @@ import { createLogger } from '../src/logger.js'
 export const PROJECT = new URL('../../', import.meta.url)
 /** The compiled tree: for the scripts the tests start. */
 export const COMPILED = new URL('../', import.meta.url)
-/**
- * A compiled module's URL, for t.mockImport: tap resolves a relative one from
- * the test's source-mapped location, test/, where no JavaScript is.
- */
-export const compiled = (path: string) => new URL(path, COMPILED).href
 
 export const SERVER_ONLY: Environment = { MATRIX_SERVER: 'matrix.example.com:443' }
 
@@ -95,4 +93,40 @@ export function tempDir (t: Test, name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `wk-${name}-`))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+/** A loopback port nobody listens on. */
+export async function unusedPort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export interface Answer {
+  readonly status: number
+  readonly body: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+/**
+ * One request over `agent` (a fresh connection, closed after the answer, when
+ * it is false): a spawned server then has no idle connection to wait for when
+ * it stops. Rejects with the socket error and whether the socket was reused.
+ */
+export function get (url: string, options: { agent?: Agent | false, method?: string, headers?: OutgoingHttpHeaders } = {}): Promise<Answer> {
+  const { agent = false, method = 'GET', headers } = options
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent, method, headers }, response => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', chunk => { body += chunk })
+      response.on('end', () => resolve({ status: response.statusCode!, body, headers: response.headers }))
+      response.on('error', reject)
+    })
+    req.on('error', err => reject(Object.assign(err, { reused: req.reusedSocket })))
+    req.end()
+  })
 }

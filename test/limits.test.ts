@@ -60,10 +60,8 @@ t.test('300 connections that never finish their headers neither delay others nor
   }
   await Promise.all(slow.map(socket => once(socket, 'connect').catch(() => {})))
 
-  const started = Date.now()
   await stillServes(t, port)
-  const elapsed = Date.now() - started
-  t.ok(elapsed < headersTimeout / 2, `a normal request is answered at once (${elapsed} ms)`)
+  t.equal(closedAt.length, 0, 'a normal request is answered while all of them are still open, not after')
 
   // Headers timeout plus the interval at which Node checks it.
   await until(() => closedAt.length === slow.length, 'the server to close every slow connection', headersTimeout * 5)

@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { createMetrics } from '../src/metrics.js'
-import { get } from './process/helper.js'
+import { get } from './helper.js'
 
 t.test('GET /metrics: requests by document and status, hosts, reloads by outcome, last success, process metrics', async t => {
   const metrics = createMetrics()

@@ -27,12 +27,14 @@ export interface CheckOptions {
   readonly timeoutMs?: number
   /** The current time, in ms since the epoch. */
   readonly now?: number
+  /** The network to go through, instead of one made from the options above (a test's stand-in). */
+  readonly network?: Network
 }
 
 export async function checkDelegation (options: CheckOptions): Promise<CheckReport> {
   const { name, dnsServer, ca, overrides, timeoutMs = 10_000 } = options
   const context: CheckContext = {
-    network: new Network({ dnsServer, ca, overrides, timeoutMs }),
+    network: options.network ?? new Network({ dnsServer, ca, overrides, timeoutMs }),
     findings: new Findings(),
     now: options.now ?? Date.now()
   }

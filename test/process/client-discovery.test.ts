@@ -2,7 +2,8 @@
 // AutoDiscovery, the code Element uses to find a homeserver from a user ID.
 import t from 'tap'
 import { AutoDiscovery } from 'matrix-js-sdk/lib/autodiscovery.js'
-import { get, start } from './helper.js'
+import { get } from '../helper.js'
+import { start } from './helper.js'
 
 /** Our server's answer to `path` as a fetch Response, over a connection closed after it. */
 async function fromServer (url: string, path: string): Promise<Response> {

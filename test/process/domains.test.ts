@@ -5,8 +5,8 @@ import { Agent } from 'node:http'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { tempDir, until } from '../helper.js'
-import { get, start } from './helper.js'
+import { get, tempDir, until } from '../helper.js'
+import { start } from './helper.js'
 
 function domains (generation: number, hosts = 50) {
   return Object.fromEntries(Array.from({ length: hosts }, (_, i) =>
@@ -92,7 +92,7 @@ t.test('a YAML domains file, named in .env, is served and reloaded: the YAML par
   t.equal((await get(url, { headers: { host: 'example.com' } })).body, '{"m.server":"matrix2.example.com:443"}', 'the worker parses YAML too')
 })
 
-t.test('a reload of 100,000 hosts never keeps a probe waiting more than 100 ms', async t => {
+t.test('a reload of 100,000 hosts never keeps a probe waiting for more than a small part of it', async t => {
   const dir = tempDir(t, 'domains-large')
   const file = join(dir, 'domains.json')
   const large = (generation: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 100_000 }, (_, i) =>
@@ -109,6 +109,7 @@ t.test('a reload of 100,000 hosts never keeps a probe waiting more than 100 ms',
   for (let i = 0; i < 20; i++) await probe() // warm
 
   writeFileSync(file, large(1))
+  const signalled = performance.now()
   server.child.kill('SIGHUP')
   const waits: number[] = []
   const reloaded = () => server.logs.some(line => line.msg === 'domains reloaded' && line.reason === 'SIGHUP')
@@ -118,10 +119,13 @@ t.test('a reload of 100,000 hosts never keeps a probe waiting more than 100 ms',
     waits.push(ms)
     await sleep(5)
   }
+  const reloadMs = performance.now() - signalled
   const longest = Math.max(...waits)
-  t.comment(`${waits.length} probes during the reload, the longest ${longest.toFixed(1)} ms`)
+  t.comment(`${waits.length} probes during the ${reloadMs.toFixed(0)} ms reload, the longest ${longest.toFixed(1)} ms`)
   t.ok(waits.length > 10, 'the reload took a while, and probes went on meanwhile')
-  t.ok(longest < 100, `no probe waited 100 ms (longest ${longest.toFixed(1)} ms)`)
+  // Relative to the reload itself, so that a loaded machine, which slows both, cannot break it:
+  // a reload done in one piece on the main thread would keep a probe waiting for most of it.
+  t.ok(longest < reloadMs / 10, `no probe waited a tenth of the reload (longest ${longest.toFixed(1)} ms of ${reloadMs.toFixed(0)} ms)`)
   t.match(server.logs.find(reloaded => reloaded.msg === 'domains reloaded' && reloaded.reason === 'SIGHUP'), { hosts: 100_000, changed: 100_000 })
   t.equal((await get(`${server.url}/.well-known/matrix/server`, { headers: { host: 'customer99999.example' } })).body,
     '{"m.server":"gen1.customer99999.example:443"}')

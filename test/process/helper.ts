@@ -1,10 +1,7 @@
 // Process helpers: spawn the built server or command line and read what they
 // write, for the behaviour inject() cannot see: sockets, signals, exit codes and
-// stderr; and small clients that leave no idle connection behind.
+// stderr. The clients they talk to it with are the in-process ones of ../helper.ts.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { COMPILED, PROJECT, until } from '../helper.js'
@@ -14,42 +11,6 @@ export const SERVER_ENTRY = fileURLToPath(new URL('src/server.js', COMPILED))
 export const CLI_ENTRY = fileURLToPath(new URL('src/check/cli.js', COMPILED))
 /** The same code bundled with its dependencies: what `npm start` and the image run. */
 export const BUNDLE_ENTRY = fileURLToPath(new URL('dist/bundle/server.js', PROJECT))
-
-/** A loopback port nobody listens on. */
-export async function unusedPort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
-}
-
-export interface Answer {
-  readonly status: number
-  readonly body: string
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>
-}
-
-/**
- * One request over `agent` (a fresh connection, closed after the answer, when
- * it is false): a spawned server then has no idle connection to wait for when
- * it stops. Rejects with the socket error and whether the socket was reused.
- */
-export function get (url: string, options: { agent?: Agent | false, method?: string, headers?: OutgoingHttpHeaders } = {}): Promise<Answer> {
-  const { agent = false, method = 'GET', headers } = options
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { agent, method, headers }, response => {
-      let body = ''
-      response.setEncoding('utf8')
-      response.on('data', chunk => { body += chunk })
-      response.on('end', () => resolve({ status: response.statusCode!, body, headers: response.headers }))
-      response.on('error', reject)
-    })
-    req.on('error', err => reject(Object.assign(err, { reused: req.reusedSocket })))
-    req.end()
-  })
-}
 
 export interface RunOptions {
   readonly cwd?: string

@@ -5,8 +5,8 @@ import { openSync, readFileSync } from 'node:fs'
 import { Agent } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { until } from '../helper.js'
-import { SERVER_ENTRY, get, inherited, start, unusedPort } from './helper.js'
+import { get, until, unusedPort } from '../helper.js'
+import { SERVER_ENTRY, inherited, start } from './helper.js'
 
 const SERVER = { MATRIX_SERVER: 'matrix.example.com:443', LOG_REQUESTS: 'true', SHUTDOWN_DRAIN_MS: '0' }
 
@@ -28,10 +28,9 @@ t.test('standard output on a full disk: every request answered, SIGTERM ends it 
   const statuses = await Promise.all(Array.from({ length: 500 }, () => get(`${url}/.well-known/matrix/server`, { agent }).then(answer => answer.status)))
   t.same([...new Set(statuses)], [200], '500 requests, 500 answers')
   agent.destroy()
-  const started = Date.now()
   child.kill('SIGTERM')
+  // A shutdown held past close-with-grace's delay would end with 1.
   t.same(await exited, { code: 0, signal: null })
-  t.ok(Date.now() - started < 2000, 'promptly')
   t.equal(stderr, '', 'nothing on stderr either')
 })
 
@@ -64,12 +63,11 @@ t.test('standard output on a pipe nobody reads: answers go on, memory stays boun
   server.child.stdout!.pause()
   for (let round = 0; round < 5; round++) await batch()
   agent.destroy()
-  const started = Date.now()
   server.child.kill('SIGTERM')
   await sleep(200)
   server.child.stdout!.resume()
+  // A flush that waited on the stalled reader past close-with-grace's delay would end with 1.
   t.same(await server.exited, { code: 0, signal: null })
-  t.ok(Date.now() - started < 3000, 'promptly')
   t.match(server.logs.at(-1), { msg: 'stopped' }, 'the last line reached the reader')
 })
 

@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { tempDir, until } from '../helper.js'
-import { get, run, start } from './helper.js'
+import { get, tempDir, until } from '../helper.js'
+import { run, start } from './helper.js'
 
 t.test('curl of the metrics port shows the counters moving', async t => {
   const dir = tempDir(t, 'metrics')

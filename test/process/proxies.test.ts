@@ -5,8 +5,8 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { EVERYTHING, PROJECT, tempDir, until } from '../helper.js'
-import { get, start, unusedPort } from './helper.js'
+import { EVERYTHING, get, PROJECT, tempDir, until, unusedPort } from '../helper.js'
+import { start } from './helper.js'
 
 const deploy = (name: string) => readFileSync(new URL(`deploy/${name}`, PROJECT), 'utf8')
 

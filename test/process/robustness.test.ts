@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { get, start, type Serving } from './helper.js'
+import { get } from '../helper.js'
+import { start, type Serving } from './helper.js'
 
 const SEED = 20261128
 

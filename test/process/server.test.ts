@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { tempDir, until } from '../helper.js'
-import { get, run, start, unusedPort } from './helper.js'
+import { get, tempDir, until, unusedPort } from '../helper.js'
+import { run, start } from './helper.js'
 
 const SERVER = { MATRIX_SERVER: 'matrix.example.com:443' }
 
