@@ -3,7 +3,7 @@
 // what Fastify and our code add, and stays honest as our headers change.
 import { createServer } from 'node:http'
 
-const { statusCode, headers, body } = JSON.parse(process.env.BENCH_RESPONSE)
+const { statusCode, headers, body } = JSON.parse(process.env.BENCH_RESPONSE ?? '{}')
 const payload = Buffer.from(body, 'base64')
 
 const server = createServer((request, response) => {

@@ -21,10 +21,12 @@ const bundleOnly = process.argv.includes('--bundle')
 // Files removed from src/ or test/, and chunks named by an old hash, must not linger.
 rmSync(BUNDLE, { recursive: true, force: true })
 
-const typescriptIn = dir => readdirSync(join(ROOT, dir), { recursive: true })
+/** @param {string} dir */
+const typescriptIn = dir => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
   .filter(name => name.endsWith('.ts') && !name.endsWith('.d.ts'))
   .map(name => join(ROOT, dir, name))
 
+/** @type {import('esbuild').BuildOptions} */
 const NODE = { platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning' }
 
 if (!bundleOnly) {
@@ -60,7 +62,7 @@ const { metafile } = await build({
 
 // The bundle ships without node_modules: carry each package's licence with it.
 const packages = new Map()
-for (const input of Object.keys(metafile.inputs)) {
+for (const input of Object.keys(metafile?.inputs ?? {})) {
   const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)
   if (match !== null) packages.set(match[1], undefined)
 }
@@ -75,4 +77,4 @@ const notices = [...packages.keys()].sort().map(dir => {
 writeFileSync(join(BUNDLE, 'THIRD-PARTY-NOTICES'), notices.join(`\n${'-'.repeat(72)}\n\n`))
 // Node treats .js as ESM only below a package.json that says so.
 writeFileSync(join(BUNDLE, 'package.json'), JSON.stringify({ type: 'module' }) + '\n')
-console.log(`build: ${bundleOnly ? '' : 'build/ (src and test, file by file); '}dist/bundle/, ${Object.keys(metafile.outputs).length} files from our code and ${packages.size} packages`)
+console.log(`build: ${bundleOnly ? '' : 'build/ (src and test, file by file); '}dist/bundle/, ${Object.keys(metafile?.outputs ?? {}).length} files from our code and ${packages.size} packages`)

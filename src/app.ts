@@ -82,7 +82,9 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   const singleDomainDocuments = prepare(config.documents)
   await app.register(wellKnownRoutes, {
     // By the request's own host: never another customer's documents.
-    documentsFor: multiDomain ? request => hosts.lookup(requestHost(request, config.trustForwardedHost)) : () => singleDomainDocuments,
+    documentsFor: multiDomain
+      ? request => hosts.lookup(requestHost(request, config.trustForwardedHost))
+      : () => singleDomainDocuments,
     isDraining,
     errors: documentErrors(vary)
   })

@@ -96,7 +96,8 @@ const INTEGER_VARIABLES = Object.entries(ENV_SCHEMA.properties)
  * The settings with their defaults, and a line for each bad one. A bad value is
  * set aside and the rest read again, so that every problem is found in one pass.
  */
-function readEnvironment (env: Environment, options: LoadOptions, warnings: string[]): { raw: SettingValues, problems: string[] } {
+function readEnvironment (env: Environment, options: LoadOptions,
+  warnings: string[]): { raw: SettingValues, problems: string[] } {
   // The environment wins over the dotenv file, as env-schema and docker --env-file do.
   const data: Record<string, string> = {}
   for (const [key, value] of Object.entries({ ...readDotenvFile(options.dotenvPath), ...env })) {

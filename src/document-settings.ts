@@ -25,7 +25,8 @@ export type DocumentSettings = Readonly<Partial<Record<DocumentVariable, string>
 export type ReportProblem = (variable: DocumentVariable, problem: string) => void
 
 /** The documents the settings describe; a bad variable is reported and its document left out. */
-export function documentsFromSettings (settings: DocumentSettings, report: ReportProblem, warnings: string[]): DocumentBodies {
+export function documentsFromSettings (settings: DocumentSettings, report: ReportProblem,
+  warnings: string[]): DocumentBodies {
   const documents: Partial<Record<DocumentName, string>> = {}
 
   if (settings.MATRIX_SERVER !== undefined) {
@@ -55,13 +56,15 @@ export function documentsFromSettings (settings: DocumentSettings, report: Repor
  * that fills part of a document is checked on its own first, so what is left
  * for the builder there is the document as a whole: its size.
  */
-function bodyOrProblem (document: BuiltDocument, variable: DocumentVariable, report: ReportProblem): string | undefined {
+function bodyOrProblem (document: BuiltDocument, variable: DocumentVariable,
+  report: ReportProblem): string | undefined {
   if (document.problem === undefined) return document.body
   report(variable, document.problem.problem)
   return undefined
 }
 
-function checkedUrl (settings: DocumentSettings, variable: DocumentVariable, report: ReportProblem): string | undefined {
+function checkedUrl (settings: DocumentSettings, variable: DocumentVariable,
+  report: ReportProblem): string | undefined {
   const value = settings[variable]
   if (value === undefined) return undefined
   const problem = httpsUrlProblem(value)

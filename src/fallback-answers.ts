@@ -13,8 +13,10 @@ import { messageBytes, sendPrepared } from './wire.js'
 export function addFallbackAnswers (app: FastifyInstance, log: Logger): void {
   // A document path without a route for the method: a method Fastify does not
   // route (PROPFIND, LINK…) is as unwelcome there as POST.
-  app.setNotFoundHandler((request, reply) =>
-    sendPrepared(reply, documentAtPath(request.url) !== undefined ? FIXED_ANSWERS.methodNotAllowed : FIXED_ANSWERS.notFound))
+  app.setNotFoundHandler((request, reply) => {
+    const onDocumentPath = documentAtPath(request.url) !== undefined
+    sendPrepared(reply, onDocumentPath ? FIXED_ANSWERS.methodNotAllowed : FIXED_ANSWERS.notFound)
+  })
 
   app.setErrorHandler((error: Error & { statusCode?: number, code?: string }, request, reply) => {
     // Fastify refuses QUERY without a Content-Type before any route runs.

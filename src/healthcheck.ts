@@ -11,7 +11,8 @@ const { request } = process.getBuiltinModule('node:http')
  * then .env, then the defaults): the one thing the probe needs. A value the
  * service would have refused cannot be where it listens, so the default stands in.
  */
-export function probeAddressFrom (env: Readonly<Record<string, string | undefined>>, dotenvPath: string | false): { host: string, port: number } {
+export function probeAddressFrom (env: Readonly<Record<string, string | undefined>>,
+  dotenvPath: string | false): { host: string, port: number } {
   let dotenv: Record<string, string> = {}
   try {
     dotenv = readDotenv(dotenvPath)

@@ -34,7 +34,8 @@ const bodyHeaders = (body: Buffer): string[] => ['content-type', 'application/js
 // shared entries in each of a host's answers were most of the memory a domains
 // file of thousands of hosts took (docs/performance.md).
 class FixedResponse implements PreparedResponse {
-  constructor (readonly statusCode: number, private readonly headers: readonly string[], readonly body: Buffer | undefined) {
+  constructor (readonly statusCode: number, private readonly headers: readonly string[],
+    readonly body: Buffer | undefined) {
     Object.freeze(this)
   }
 

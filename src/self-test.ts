@@ -41,7 +41,8 @@ export async function selfTest (env: Environment = EXAMPLE_ENV): Promise<string[
 }
 
 /** Runs the self-test (on the example configuration unless given another), writes its outcome; returns the exit code. */
-export async function runSelfTest (out: NodeJS.WritableStream, err: NodeJS.WritableStream, env: Environment = EXAMPLE_ENV): Promise<number> {
+export async function runSelfTest (out: NodeJS.WritableStream, err: NodeJS.WritableStream,
+  env: Environment = EXAMPLE_ENV): Promise<number> {
   const problems = await selfTest(env)
   for (const problem of problems) err.write(`matrix-well-known: self-test: ${problem}\n`)
   if (problems.length > 0) return EXIT_CODES.failure

@@ -29,7 +29,10 @@ async function readConfig (): Promise<LoadedConfig | undefined> {
 async function serve (loaded: LoadedConfig): Promise<void> {
   // Loaded here so that the container's health probe, which runs this file
   // every 30 s, starts without Fastify or the configuration's schema.
-  const [{ buildApp }, { createLogger }, { createLogDestination }, { default: closeWithGrace }, { startReloader }, { workerLoader }] = await Promise.all([
+  const [
+    { buildApp }, { createLogger }, { createLogDestination }, { default: closeWithGrace },
+    { startReloader }, { workerLoader }
+  ] = await Promise.all([
     import('./app.js'), import('./logger.js'), import('./log-destination.js'), import('close-with-grace'), import('./domains/reloader.js'),
     import('./domains/loader.js')
   ])

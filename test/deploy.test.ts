@@ -48,7 +48,8 @@ t.test('the Kubernetes manifests probe routes that exist, on the port the servic
   const [rule] = ingress.spec.rules
   t.same(rule.http.paths.map((path: Manifest) => [path.path, path.pathType]), [['/.well-known/matrix/', 'Prefix']],
     'only /.well-known/matrix/ of the apex host')
-  t.same(rule.http.paths[0].backend.service, { name: service.metadata.name, port: { name: service.spec.ports[0].name } })
+  const backend = { name: service.metadata.name, port: { name: service.spec.ports[0].name } }
+  t.same(rule.http.paths[0].backend.service, backend)
 
   const route = byKind('HTTPRoute')
   t.equal(route.apiVersion, 'gateway.networking.k8s.io/v1')

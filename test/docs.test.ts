@@ -28,7 +28,7 @@ t.test('the configuration table lists every variable, and only those', async t =
 })
 
 t.test('each documented default is the schema default', async t => {
-  const properties: Record<string, { default?: unknown }> = ENV_SCHEMA.properties as Record<string, { default?: unknown }>
+  const properties = ENV_SCHEMA.properties as Record<string, { default?: unknown }>
   for (const [cell, defaultCell] of table(configuration, '# Configuration')) {
     const variable = /^`([A-Z0-9_]+)`$/.exec(cell!)![1]!
     const expected = properties[variable]!.default

@@ -71,7 +71,8 @@ export async function build (t: Test, env: Environment = SERVER_ONLY, logs = new
 }
 
 /** Polls until `condition` holds; fails after `timeoutMs`, naming what it waited for. */
-export async function until (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+export async function until (condition: () => boolean | Promise<boolean>, what: string,
+  timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!await condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -116,7 +117,8 @@ export interface Answer {
  * it is false): a spawned server then has no idle connection to wait for when
  * it stops. Rejects with the socket error and whether the socket was reused.
  */
-export function get (url: string, options: { agent?: Agent | false, method?: string, headers?: OutgoingHttpHeaders } = {}): Promise<Answer> {
+export function get (url: string,
+  options: { agent?: Agent | false, method?: string, headers?: OutgoingHttpHeaders } = {}): Promise<Answer> {
   const { agent = false, method = 'GET', headers } = options
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { agent, method, headers }, response => {

@@ -19,7 +19,9 @@ async function stillServes (t: Test, port: number) {
 }
 
 t.test('production limits: 10 s for the headers and for the whole request, 16 KiB of headers, 1 KiB of body', async t => {
-  t.match(SERVER_LIMITS, { headersTimeout: 10_000, requestTimeout: 10_000, maxHeaderSize: 16_384, bodyLimit: 1024, keepAliveTimeout: 72_000 })
+  t.match(SERVER_LIMITS,
+    { headersTimeout: 10_000, requestTimeout: 10_000, maxHeaderSize: 16_384, bodyLimit: 1024, keepAliveTimeout: 72_000 }
+  )
 })
 
 t.test('requests Node cannot parse get a JSON 4xx and the server keeps serving', async t => {
@@ -43,7 +45,8 @@ t.test('requests Node cannot parse get a JSON 4xx and the server keeps serving',
 t.test('300 connections that never finish their headers neither delay others nor stay open', async t => {
   // Production's 10 s headers timeout, scaled down so that the test does not wait it out.
   const headersTimeout = 1000
-  const app = await build(t, undefined, undefined, { limits: { headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: 100 } })
+  const limits = { headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: 100 }
+  const app = await build(t, undefined, undefined, { limits })
   const port = await listening(app)
   const slow: Socket[] = []
   const answers: string[] = []

@@ -15,7 +15,8 @@ t.test('a request is labelled by its document, probe or other: never by a path a
 t.test('with metrics on, every answer is counted', async t => {
   const metrics = createMetrics()
   const counted: Array<[string, number]> = []
-  const app = await build(t, EVERYTHING, undefined, { metrics: { ...metrics, countRequest: (document, status) => counted.push([document, status]) } })
+  const countRequest = (document: string, status: number) => { counted.push([document, status]) }
+  const app = await build(t, EVERYTHING, undefined, { metrics: { ...metrics, countRequest } })
   await app.inject('/.well-known/matrix/client')
   await app.inject({ method: 'OPTIONS', url: '/.well-known/matrix/server' })
   await app.inject('/nowhere')

@@ -3,7 +3,8 @@ import t from 'tap'
 import { CORS_HEADERS, SECURITY_HEADERS } from '../src/header-policy.js'
 import { documentPreparer, prepareResponse } from '../src/responses.js'
 
-const pairs = (rawHeaders: readonly string[]) => Array.from({ length: rawHeaders.length / 2 }, (_, i) => [rawHeaders[2 * i], rawHeaders[2 * i + 1]])
+const pairs = (rawHeaders: readonly string[]) =>
+  Array.from({ length: rawHeaders.length / 2 }, (_, i) => [rawHeaders[2 * i], rawHeaders[2 * i + 1]])
 const tail = Object.entries({ ...CORS_HEADERS, ...SECURITY_HEADERS })
 
 t.test('every answer: type and length when it has a body, its own headers, then CORS and security', async t => {

@@ -18,7 +18,8 @@ t.test('each example alone, beside a document, is accepted as it stands', async 
 })
 
 t.test('defaults are given where a setting has one, inside its own range', async t => {
-  for (const [variable, property] of Object.entries(ENV_SCHEMA.properties) as Array<[string, Record<string, unknown>]>) {
+  const properties = Object.entries(ENV_SCHEMA.properties) as Array<[string, Record<string, unknown>]>
+  for (const [variable, property] of properties) {
     if (!('default' in property) || property.type !== 'integer') continue
     const value = property.default as number
     t.ok(value >= (property.minimum as number) && value <= (property.maximum as number), `${variable}: ${value}`)

@@ -54,7 +54,8 @@ export const OPTIONS = {
 } as const
 
 /** Runs the command line; returns the exit code. */
-export async function main (argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+export async function main (argv: readonly string[], out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream): Promise<number> {
   let parsed
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true })

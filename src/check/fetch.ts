@@ -38,7 +38,9 @@ export async function fetchFollowingRedirects (network: Network, start: URL, opt
   let url = start
   for (;;) {
     if (url.protocol !== 'https:') return { ok: false, error: `a redirect leads to ${url.href}, which is not https`, connected: true, hops }
-    const endpoints = hops.length === 0 && first !== undefined ? [first] : await network.endpoints(url.hostname, Number(url.port || 443))
+    const endpoints = hops.length === 0 && first !== undefined
+      ? [first]
+      : await network.endpoints(url.hostname, Number(url.port || 443))
     if (endpoints.length === 0) return { ok: false, error: `${url.hostname} has no A or AAAA record`, connected: false, hops }
     let exchange: Exchange | undefined
     let failure: ExchangeError | undefined
@@ -46,7 +48,8 @@ export async function fetchFollowingRedirects (network: Network, start: URL, opt
     for (const endpoint of endpoints) {
       try {
         const path = `${url.pathname}${url.search}`
-        exchange = await network.exchange({ endpoint, hostname: url.hostname, path, hostHeader: url.host, method, headers })
+        const request = { endpoint, hostname: url.hostname, path, hostHeader: url.host, method, headers }
+        exchange = await network.exchange(request)
         break
       } catch (err) {
         failure = err as ExchangeError

@@ -58,7 +58,9 @@ export class Findings {
   }
 
   #record (step: Step, level: Level, detail: string, fix?: string, address?: string): { level: Level } {
-    const finding = { step, level, detail, ...(fix === undefined ? {} : { fix }), ...(address === undefined ? {} : { address }) }
+    const finding = {
+      step, level, detail, ...(fix === undefined ? {} : { fix }), ...(address === undefined ? {} : { address })
+    }
     this.#all.push(finding)
     return finding
   }

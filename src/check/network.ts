@@ -92,7 +92,9 @@ export class Network {
   constructor (options: NetworkOptions) {
     this.#timeoutMs = options.timeoutMs
     this.#overrides = options.overrides ?? new Map()
-    this.#secureContext = options.ca === undefined ? undefined : createSecureContext({ ca: [...rootCertificates, options.ca] })
+    this.#secureContext = options.ca === undefined
+      ? undefined
+      : createSecureContext({ ca: [...rootCertificates, options.ca] })
     this.#resolver = new Resolver({ timeout: options.timeoutMs, tries: 1 })
     if (options.dnsServer !== undefined) this.#resolver.setServers([options.dnsServer])
   }
@@ -107,7 +109,9 @@ export class Network {
   /** Every address and port a client connects to for host:port, overrides applied. */
   async endpoints (hostname: string, port: number): Promise<Endpoint[]> {
     const override = this.#overrides.get(`${bare(hostname)}:${port}`)
-    const addresses = override !== undefined && override.addresses.length > 0 ? override.addresses : await this.lookupAddresses(hostname)
+    const addresses = override !== undefined && override.addresses.length > 0
+      ? override.addresses
+      : await this.lookupAddresses(hostname)
     return addresses.map(address => ({ address: bare(address), port: override?.port ?? port }))
   }
 

@@ -45,7 +45,7 @@ export async function resolveTargets (context: CheckContext, target: string): Pr
       findings.add(STEP, 'warn', `SRV target ${records[index]!.name} is a CNAME for ${alias}: RFC 2782 forbids it, and some resolvers do not follow it`,
         `point the SRV record at ${alias} itself`)
     }
-    return records.map(record => ({ hostname: record.name, port: record.port, tlsName: hostname, hostHeader: hostname }))
+    return records.map(({ name, port }) => ({ hostname: name, port, tlsName: hostname, hostHeader: hostname }))
   }
   findings.add(STEP, 'ok', `no SRV record for ${hostname}: connect to ${hostname} port 8448`)
   return [{ hostname, port: 8448, tlsName: hostname, hostHeader: hostname }]

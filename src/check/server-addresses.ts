@@ -27,9 +27,11 @@ interface ProbeOutcome {
 }
 
 /** Every address of every target: TLS, then the keys. Returns the addresses that work. */
-export async function checkServerAddresses (context: CheckContext, name: string, targets: readonly Target[]): Promise<ProbedAddress[]> {
+export async function checkServerAddresses (context: CheckContext, name: string,
+  targets: readonly Target[]): Promise<ProbedAddress[]> {
   const { network, findings } = context
-  const resolved = await Promise.all(targets.map(async target => ({ target, endpoints: await network.endpoints(target.hostname, target.port) })))
+  const resolved = await Promise.all(targets.map(async target =>
+    ({ target, endpoints: await network.endpoints(target.hostname, target.port) })))
   const probes = await Promise.all(resolved.flatMap(({ target, endpoints }) =>
     endpoints.map(async endpoint => ({ target, endpoint, outcome: await probe(context, name, target, endpoint) }))))
   const working = probes.filter(probe => probe.outcome.works)
@@ -48,7 +50,7 @@ export async function checkServerAddresses (context: CheckContext, name: string,
       findings.add('TLS', refusedLevel, `no connection to ${target.hostname}: ${outcome.refused}${movesOn}`,
         `make the homeserver's federation listener reachable on ${target.hostname} port ${target.port}`, address)
     }
-    for (const finding of outcome.findings) findings.add(finding.step, finding.level, finding.detail, finding.fix, address)
+    for (const { step, level, detail, fix } of outcome.findings) findings.add(step, level, detail, fix, address)
   }
   return working
 }

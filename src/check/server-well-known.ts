@@ -25,7 +25,8 @@ export async function checkServerWellKnown (context: CheckContext, name: string)
       `publish the address of the web server for ${name}, or delegate with SRV records`)
     return undefined
   }
-  const fetch = (agent: Record<string, string>, first: Endpoint) => fetchFollowingRedirects(network, url, { headers: agent, first })
+  const fetch = (agent: Record<string, string>, first: Endpoint) =>
+    fetchFollowingRedirects(network, url, { headers: agent, first })
   const [answers, goAnswer, browserAnswer] = await Promise.all([
     Promise.all(endpoints.map(endpoint => fetch({ 'user-agent': SYNAPSE_AGENT }, endpoint))),
     fetch({ 'user-agent': GO_AGENT }, endpoints[0]!),

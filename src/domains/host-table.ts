@@ -33,7 +33,8 @@ export function createHostTable (prepare: (bodies: DocumentBodies) => PreparedDo
       let inSlice = 0
       for (const [host, documents] of next) {
         const before = sources.get(host)
-        prepared.set(host, before !== undefined && sameDocuments(before, documents) ? table.get(host)! : prepare(documents))
+        const unchanged = before !== undefined && sameDocuments(before, documents)
+        prepared.set(host, unchanged ? table.get(host)! : prepare(documents))
         if (++inSlice === HOSTS_PER_SLICE) {
           inSlice = 0
           await nextSlice()

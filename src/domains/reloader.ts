@@ -13,7 +13,8 @@ export interface DomainsChange {
   readonly changed: number
 }
 
-export async function compareDomains (before: ReadonlyMap<string, DocumentBodies>, after: ReadonlyMap<string, DocumentBodies>): Promise<DomainsChange> {
+export async function compareDomains (before: ReadonlyMap<string, DocumentBodies>,
+  after: ReadonlyMap<string, DocumentBodies>): Promise<DomainsChange> {
   let added = 0
   let changed = 0
   let seen = 0

@@ -13,7 +13,7 @@ export type HostEntry = [host: string, ...bodies: Array<string | undefined>]
 export type WorkerMessage =
   | { readonly hosts: HostEntry[] }
   | { readonly done: { readonly file: string, readonly digest: string } }
-  | { readonly refused: { readonly message: string, readonly host?: string, readonly field?: string, readonly digest?: string } }
+  | { readonly refused: Readonly<Pick<DomainsFileError, 'message' | 'host' | 'field' | 'digest'>> }
 
 // A lower CPU priority for this thread alone (on Linux the nice value is per
 // thread): on a small machine the reload's parsing then yields to the thread
@@ -27,7 +27,8 @@ const { path } = workerData as { path: string }
 const parseYaml = await yamlParserFor(path)
 try {
   const snapshot = loadDomainsFile(path, parseYaml)
-  const entries: HostEntry[] = [...snapshot.hosts].map(([host, bodies]) => [host, ...DOCUMENT_NAMES.map(name => bodies[name])])
+  const entries: HostEntry[] = [...snapshot.hosts]
+    .map(([host, bodies]) => [host, ...DOCUMENT_NAMES.map(name => bodies[name])])
   let sent = 0
   const sendNext = () => {
     if (sent < entries.length) {

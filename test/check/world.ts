@@ -113,7 +113,8 @@ const dns: UdpSocket = dns2.createUDPServer((request, send) => {
   const response = dns2.Packet.createResponseFromRequest(request)
   const [question] = request.questions
   for (const record of records[`${question!.type} ${question!.name}`] ?? []) {
-    response.answers.push({ name: question!.name, type: question!.type, class: dns2.Packet.CLASS.IN, ttl: 60, ...record })
+    const { name, type } = question!
+    response.answers.push({ name, type, class: dns2.Packet.CLASS.IN, ttl: 60, ...record })
   }
   send(response)
 }) as unknown as UdpSocket
@@ -174,7 +175,9 @@ export function setUp (overrides: Record<string, Route | undefined> = {}, server
     '* /_matrix/federation/v1/version': json({ server: { name: 'Synapse', version: '1.157.1' } }),
     '* /_matrix/client/versions': json({ versions: ['v1.11', 'v1.12'], unstable_features: { 'org.matrix.simplified_msc3575': true } })
   }
-  for (const [key, route] of Object.entries({ ...defaults, ...overrides })) if (route !== undefined) routes.set(key, route)
+  for (const [key, route] of Object.entries({ ...defaults, ...overrides })) {
+    if (route !== undefined) routes.set(key, route)
+  }
 }
 
 export function closeWorld () {
@@ -184,7 +187,8 @@ export function closeWorld () {
 
 // Made once: a Network parses every root certificate when it is made, which
 // was most of the CPU a check file spent. Checks that change how to connect get their own.
-const network = new Network({ dnsServer: OPTIONS.dnsServer, ca: OPTIONS.ca, overrides: OPTIONS.overrides, timeoutMs: OPTIONS.timeoutMs! })
+const { dnsServer, ca, overrides, timeoutMs } = OPTIONS
+const network = new Network({ dnsServer, ca, overrides, timeoutMs: timeoutMs! })
 const CONNECTION_OPTIONS = ['dnsServer', 'ca', 'overrides', 'timeoutMs', 'network']
 
 /** Checks in this world: the report, its text, and the findings of a step (at a level). */
@@ -192,7 +196,8 @@ export async function check (extra: Partial<CheckOptions> = {}) {
   const ownNetwork = CONNECTION_OPTIONS.some(option => option in extra)
   const report = await checkDelegation({ ...OPTIONS, ...(ownNetwork ? {} : { network }), ...extra })
   const find = (step: string, level?: string) =>
-    report.findings.filter((finding: Finding) => finding.step === step && (level === undefined || finding.level === level))
+    report.findings.filter((finding: Finding) =>
+      finding.step === step && (level === undefined || finding.level === level))
   return { report, text: formatReport(report), find }
 }
 

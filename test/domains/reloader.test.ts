@@ -35,7 +35,9 @@ t.test('the reloader follows renames, symlink swaps, SIGHUP-style requests and r
     info: (fields: object, message: string) => logs.push({ level: 'info', fields: fields as Record<string, unknown>, message }),
     error: (fields: object, message: string) => logs.push({ level: 'error', fields: fields as Record<string, unknown>, message })
   }
-  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: domains => { applied.push(domains) }, log, settleMs: 50, checkEveryMs: 0 })
+  const initial = loadDomainsFile(file, undefined)
+  const apply = (domains: ReadonlyMap<string, DocumentBodies>) => { applied.push(domains) }
+  const reloader = startReloader({ initial, apply, log, settleMs: 50, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
 
   // ConfigMap update: a new version directory, then ..data swapped by rename.
@@ -92,7 +94,8 @@ t.test('a steady stream of unrelated writes cannot postpone a real change', asyn
     applied.push(hosts)
     appliedDuringNoise.push(stillWriting())
   }
-  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply, log: { info () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
+  const initial = loadDomainsFile(file, undefined)
+  const reloader = startReloader({ initial, apply, log: { info () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
   const noise = (async () => {
     for (let i = 0; stillWriting(); i++) {
@@ -119,7 +122,9 @@ t.test('a periodic look sees what no notification reports: the file\'s directory
   symlinkSync('release-1', join(dir, 'current'))
   const file = join(dir, 'current', 'domains.json')
   const applied: Array<ReadonlyMap<string, DocumentBodies>> = []
-  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: hosts => { applied.push(hosts) }, log: { info () {}, error () {} }, checkEveryMs: 100 })
+  const initial = loadDomainsFile(file, undefined)
+  const apply = (hosts: ReadonlyMap<string, DocumentBodies>) => { applied.push(hosts) }
+  const reloader = startReloader({ initial, apply, log: { info () {}, error () {} }, checkEveryMs: 100 })
   t.teardown(() => reloader.close())
   symlinkSync('release-2', join(dir, 'current.next'))
   renameSync(join(dir, 'current.next'), join(dir, 'current'))
@@ -157,7 +162,10 @@ t.test('a reload that fails where nothing was foreseen is logged and counted, an
       }
       applied.push(hosts)
     },
-    log: { info () {}, error: (fields, message) => errors.push({ fields: fields as Record<string, unknown>, message }) },
+    log: {
+      info () {},
+      error: (fields, message) => errors.push({ fields: fields as Record<string, unknown>, message })
+    },
     onOutcome: outcome => outcomes.push(outcome),
     // Only the reloads asked for below: no change notification may run one in between.
     settleMs: 60_000,

@@ -48,7 +48,8 @@ function logLine (line: string): Record<string, unknown> {
 export const inherited = Object.fromEntries(Object.entries(process.env)
   .filter(([name]) => name === 'PATH' || name.startsWith('NODE_') || name.startsWith('TAP') || name.startsWith('_TAPJS')))
 
-export function run (env: Readonly<Record<string, string | undefined>>, args: readonly string[] = [], options: RunOptions = {}): Running {
+export function run (env: Readonly<Record<string, string | undefined>>, args: readonly string[] = [],
+  options: RunOptions = {}): Running {
   const { cwd, nodeArgs = [], entry = SERVER_ENTRY } = options
   const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
     cwd,
@@ -77,7 +78,8 @@ export function run (env: Readonly<Record<string, string | undefined>>, args: re
  * Starts the server on a port of its choosing (PORT=0) with no drain window,
  * unless the test sets them, and resolves with the address its `serving` line gives.
  */
-export async function start (t: Test, env: Readonly<Record<string, string | undefined>>, options: RunOptions = {}): Promise<Serving> {
+export async function start (t: Test, env: Readonly<Record<string, string | undefined>>,
+  options: RunOptions = {}): Promise<Serving> {
   const running = run({ PORT: '0', SHUTDOWN_DRAIN_MS: '0', ...env }, [], options)
   // A signal the server handles, so that it writes its coverage before it exits.
   t.teardown(async () => {
@@ -96,7 +98,8 @@ export async function start (t: Test, env: Readonly<Record<string, string | unde
 }
 
 /** Runs the command line to its end. */
-export async function runCli (args: readonly string[], entry = CLI_ENTRY): Promise<{ code: number | null, out: string, err: string }> {
+export async function runCli (args: readonly string[],
+  entry = CLI_ENTRY): Promise<{ code: number | null, out: string, err: string }> {
   const running = run({}, args, { entry })
   const { code } = await running.exited
   return { code, out: running.stdout(), err: running.stderr() }
