@@ -30,7 +30,7 @@ const REQUESTS = [
 
 t.test('the bundle answers every kind of request byte for byte like the compiled sources', async t => {
   const compiled = await start(t, EVERYTHING)
-  const bundled = await start(t, EVERYTHING, { entry: ISOLATED_SERVER })
+  const bundled = await start(t, EVERYTHING, { entry: ISOLATED_SERVER, coverage: false })
   for (const request of REQUESTS) {
     const requestLine = request.slice(0, request.indexOf('\r\n'))
     const expected = withoutDate(await exchange(compiled.port, request))
@@ -41,21 +41,21 @@ t.test('the bundle answers every kind of request byte for byte like the compiled
 })
 
 t.test('the bundle drains on SIGTERM, passes its health check and refuses bad configuration', async t => {
-  const bundled = await start(t, EVERYTHING, { entry: ISOLATED_SERVER })
-  const healthy = run({ ...EVERYTHING, PORT: String(bundled.port) }, ['--healthcheck'], { entry: ISOLATED_SERVER })
+  const bundled = await start(t, EVERYTHING, { entry: ISOLATED_SERVER, coverage: false })
+  const healthy = run({ ...EVERYTHING, PORT: String(bundled.port) }, ['--healthcheck'], { entry: ISOLATED_SERVER, coverage: false })
   t.same(await healthy.exited, { code: 0, signal: null })
   bundled.child.kill('SIGTERM')
   t.same(await bundled.exited, { code: 0, signal: null })
   t.match(bundled.logs.at(-1), { msg: 'stopped' })
   t.equal(bundled.stderr(), '')
 
-  const refused = run({ MATRIX_SERVER: 'https://matrix.example.com' }, [], { entry: ISOLATED_SERVER })
+  const refused = run({ MATRIX_SERVER: 'https://matrix.example.com' }, [], { entry: ISOLATED_SERVER, coverage: false })
   t.same(await refused.exited, { code: 78, signal: null })
   t.match(refused.stderr(), /^matrix-well-known: invalid configuration: MATRIX_SERVER="https:\/\/matrix\.example\.com" has a scheme[^\n]*\n$/)
 })
 
 t.test('the bundle passes its self-test, which the image build runs', async t => {
-  const selfTest = run({}, ['--self-test'], { entry: ISOLATED_SERVER })
+  const selfTest = run({}, ['--self-test'], { entry: ISOLATED_SERVER, coverage: false })
   t.same(await selfTest.exited, { code: 0, signal: null })
   t.equal(selfTest.stdout(), 'matrix-well-known: self-test passed\n')
   t.equal(selfTest.stderr(), '')

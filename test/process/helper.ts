@@ -18,6 +18,12 @@ export interface RunOptions {
   readonly nodeArgs?: readonly string[]
   /** The entry point: the compiled server unless told otherwise. */
   readonly entry?: string
+  /**
+   * false: without tap's coverage and process-tracking hooks, for the bundle
+   * (which is not src/) and for servers under load, whose every request the
+   * hooks would slow down while what they run is covered by the other tests.
+   */
+  readonly coverage?: boolean
 }
 
 export interface Running {
@@ -47,13 +53,14 @@ function logLine (line: string): Record<string, unknown> {
 // environment; everything else is left out so that only the test's settings count.
 export const inherited = Object.fromEntries(Object.entries(process.env)
   .filter(([name]) => name === 'PATH' || name.startsWith('NODE_') || name.startsWith('TAP') || name.startsWith('_TAPJS')))
+const uncovered = { PATH: process.env.PATH }
 
 export function run (env: Readonly<Record<string, string | undefined>>, args: readonly string[] = [],
   options: RunOptions = {}): Running {
-  const { cwd, nodeArgs = [], entry = SERVER_ENTRY } = options
+  const { cwd, nodeArgs = [], entry = SERVER_ENTRY, coverage = true } = options
   const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
     cwd,
-    env: { ...inherited, HOST: '127.0.0.1', ...env },
+    env: { ...(coverage ? inherited : uncovered), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const logs: Array<Record<string, unknown>> = []
