@@ -173,6 +173,7 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
       report('MATRIX_DOMAINS_FILE', `cannot be combined with ${singleDomain.join(', ')}: describe every host in the file`)
     } else {
       domainsFile = readDomainsFile(raw.MATRIX_DOMAINS_FILE, options.parseYaml, report)
+      warnings.push(...(domainsFile?.warnings ?? []).map(warning => `MATRIX_DOMAINS_FILE: ${warning}`))
     }
   } else if (singleDomain.length === 0) {
     problems.push('MATRIX_SERVER is not set, and neither is MATRIX_CLIENT_BASE_URL: there is nothing to serve ' +

@@ -11,12 +11,13 @@ import {
   type DocumentBodies,
   type DocumentName
 } from './documents.js'
-import { clientExtraProblem, httpsUrlProblem, parseJson, parseServerName, serverNameWarnings, supportContactsProblem } from './validators.js'
+import { clientExtraProblem, obsoleteKeyWarnings, RTC_FOCI_KEY } from './client-document.js'
+import { httpsUrlProblem, parseJson, parseServerName, serverNameWarnings, supportContactsProblem } from './validators.js'
 
 /** The variables that describe the documents of one server name. */
 export const DOCUMENT_VARIABLES = [
-  'MATRIX_SERVER', 'MATRIX_CLIENT_BASE_URL', 'MATRIX_IDENTITY_SERVER_BASE_URL',
-  'MATRIX_CLIENT_EXTRA', 'MATRIX_SUPPORT_CONTACTS', 'MATRIX_SUPPORT_PAGE', 'MATRIX_POLICY_SERVER_ED25519_KEY'
+  'MATRIX_SERVER', 'MATRIX_CLIENT_BASE_URL', 'MATRIX_IDENTITY_SERVER_BASE_URL', 'MATRIX_CLIENT_EXTRA',
+  'MATRIX_RTC_LIVEKIT_SERVICE_URL', 'MATRIX_SUPPORT_CONTACTS', 'MATRIX_SUPPORT_PAGE', 'MATRIX_POLICY_SERVER_ED25519_KEY'
 ] as const
 export type DocumentVariable = typeof DOCUMENT_VARIABLES[number]
 export type DocumentSettings = Readonly<Partial<Record<DocumentVariable, string>>>
@@ -37,7 +38,7 @@ export function documentsFromSettings (settings: DocumentSettings, report: Repor
     documents.server = bodyOrProblem(serverDocument(settings.MATRIX_SERVER), 'MATRIX_SERVER', report)
   }
 
-  const client = composeClient(settings, report)
+  const client = composeClient(settings, report, warnings)
   if (client !== undefined) documents.client = bodyOrProblem(clientDocument(client), 'MATRIX_CLIENT_EXTRA', report)
 
   const support = composeSupport(settings, report)
@@ -84,20 +85,44 @@ function checkedJson (settings: DocumentSettings, variable: 'MATRIX_CLIENT_EXTRA
   return undefined
 }
 
+/**
+ * MATRIX_RTC_LIVEKIT_SERVICE_URL: one or more JWT service URLs, separated by
+ * commas, each by the rules of base_url; as Element Call's foci.
+ */
+function livekitFoci (settings: DocumentSettings, report: ReportProblem): object[] | undefined {
+  const value = settings.MATRIX_RTC_LIVEKIT_SERVICE_URL
+  if (value === undefined) return undefined
+  const urls = value.split(',').map(url => url.trim())
+  for (const [index, url] of urls.entries()) {
+    const problem = url === '' ? 'is empty' : urls.indexOf(url) !== index ? 'is named twice' : httpsUrlProblem(url)
+    if (problem === undefined) continue
+    report('MATRIX_RTC_LIVEKIT_SERVICE_URL', urls.length === 1 ? problem : `has URL ${index + 1}, which ${problem}`)
+    return undefined
+  }
+  return urls.map(url => ({ type: 'livekit', livekit_service_url: url }))
+}
+
 /** The client document from its variables (a bad one is left out: its problem already stops start-up). */
-function composeClient (settings: DocumentSettings, report: ReportProblem): object | undefined {
+function composeClient (settings: DocumentSettings, report: ReportProblem, warnings: string[]): object | undefined {
   const baseUrl = checkedUrl(settings, 'MATRIX_CLIENT_BASE_URL', report)
   const identityServer = checkedUrl(settings, 'MATRIX_IDENTITY_SERVER_BASE_URL', report)
   const extra = checkedJson(settings, 'MATRIX_CLIENT_EXTRA', clientExtraProblem, report) as Record<string, unknown> | undefined
+  const foci = livekitFoci(settings, report)
   if (settings.MATRIX_CLIENT_BASE_URL === undefined) {
-    for (const variable of ['MATRIX_IDENTITY_SERVER_BASE_URL', 'MATRIX_CLIENT_EXTRA'] as const) {
+    for (const variable of ['MATRIX_IDENTITY_SERVER_BASE_URL', 'MATRIX_CLIENT_EXTRA', 'MATRIX_RTC_LIVEKIT_SERVICE_URL'] as const) {
       if (settings[variable] !== undefined) report(variable, 'needs MATRIX_CLIENT_BASE_URL, the homeserver the client document points to')
     }
     return undefined
   }
+  if (foci !== undefined && extra !== undefined && Object.hasOwn(extra, RTC_FOCI_KEY)) {
+    report('MATRIX_RTC_LIVEKIT_SERVICE_URL', `cannot be combined with "${RTC_FOCI_KEY}" in MATRIX_CLIENT_EXTRA: list every focus in one place`)
+    return undefined
+  }
+  if (extra !== undefined) warnings.push(...obsoleteKeyWarnings(extra).map(warning => `MATRIX_CLIENT_EXTRA: ${warning}`))
   if (baseUrl === undefined) return undefined
   const document: Record<string, unknown> = { 'm.homeserver': { base_url: baseUrl } }
   if (identityServer !== undefined) document['m.identity_server'] = { base_url: identityServer }
+  if (foci !== undefined) document[RTC_FOCI_KEY] = foci
   return { ...document, ...extra }
 }
 

@@ -2,12 +2,8 @@
 // the one builder per document that both the environment (document-settings.ts)
 // and the domains file go through, so that a document is validated, serialised
 // and capped alike wherever it comes from.
-import {
-  clientDocumentProblem,
-  parseServerName,
-  supportDocumentProblem,
-  type FieldProblem
-} from './validators.js'
+import { clientDocumentProblem } from './client-document.js'
+import { parseServerName, supportDocumentProblem, type FieldProblem } from './validators.js'
 
 export const DOCUMENT_NAMES = ['server', 'client', 'support', 'policy_server'] as const
 export type DocumentName = typeof DOCUMENT_NAMES[number]

@@ -14,6 +14,7 @@ export const ENV_SCHEMA = {
     MATRIX_CLIENT_BASE_URL: { type: 'string' },
     MATRIX_IDENTITY_SERVER_BASE_URL: { type: 'string' },
     MATRIX_CLIENT_EXTRA: { type: 'string' },
+    MATRIX_RTC_LIVEKIT_SERVICE_URL: { type: 'string' },
     MATRIX_SUPPORT_CONTACTS: { type: 'string' },
     MATRIX_SUPPORT_PAGE: { type: 'string' },
     MATRIX_POLICY_SERVER_ED25519_KEY: { type: 'string' },
@@ -43,7 +44,8 @@ export const EXAMPLES: Record<keyof typeof ENV_SCHEMA.properties, string> = {
   MATRIX_SERVER: 'matrix.example.com:443',
   MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
   MATRIX_IDENTITY_SERVER_BASE_URL: 'https://vector.im',
-  MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/","account":"https://auth.example.com/account"}}',
+  MATRIX_CLIENT_EXTRA: '{"org.matrix.msc4143.rtc_foci":[{"type":"livekit","livekit_service_url":"https://livekit-jwt.example.com"}]}',
+  MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://livekit-jwt.example.com',
   MATRIX_SUPPORT_CONTACTS: '[{"role":"m.role.admin","matrix_id":"@admin:example.com","email_address":"admin@example.com"}]',
   MATRIX_SUPPORT_PAGE: 'https://example.com/support',
   MATRIX_POLICY_SERVER_ED25519_KEY: 'MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs',
@@ -68,6 +70,7 @@ export interface SettingValues {
   MATRIX_CLIENT_BASE_URL?: string
   MATRIX_IDENTITY_SERVER_BASE_URL?: string
   MATRIX_CLIENT_EXTRA?: string
+  MATRIX_RTC_LIVEKIT_SERVICE_URL?: string
   MATRIX_SUPPORT_CONTACTS?: string
   MATRIX_SUPPORT_PAGE?: string
   MATRIX_POLICY_SERVER_ED25519_KEY?: string

@@ -202,18 +202,6 @@ export function isPlainObject (value: unknown): value is Record<string, unknown>
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-const RESERVED_CLIENT_KEYS = new Set(['m.homeserver', 'm.identity_server'])
-
-/** Extra top-level keys for the client document. */
-export function clientExtraProblem (value: unknown): string | undefined {
-  if (!isPlainObject(value)) return 'is not a JSON object such as {"m.tile_server":{"map_style_url":"https://…"}}'
-  for (const key of Object.keys(value)) {
-    if (RESERVED_CLIENT_KEYS.has(key)) return `redefines "${key}": set it with its own variable`
-    if (!isNamespaced(key)) return `has the key "${key}", which is not namespaced (it needs a dot, as in "org.example.setting")`
-  }
-  return undefined
-}
-
 const SPEC_ROLES = new Set(['m.role.admin', 'm.role.security'])
 const CONTACT_KEYS = new Set(['role', 'matrix_id', 'email_address'])
 
@@ -250,26 +238,11 @@ export interface FieldProblem {
   readonly problem: string
 }
 
-function urlField (value: unknown, field: string): FieldProblem | undefined {
+/** A document's URL field: present, a string, and an https URL clients can use. */
+export function urlField (value: unknown, field: string): FieldProblem | undefined {
   if (value === undefined) return { field, problem: 'is missing' }
   const problem = typeof value === 'string' ? httpsUrlProblem(value) : 'is not a string'
   return problem === undefined ? undefined : { field, problem }
-}
-
-/** A client document as served: m.homeserver.base_url, optional m.identity_server, namespaced extras. */
-export function clientDocumentProblem (value: unknown): FieldProblem | undefined {
-  if (!isPlainObject(value)) return { field: 'client', problem: 'is not a JSON object' }
-  const { 'm.homeserver': homeserver, 'm.identity_server': identityServer, ...extra } = value
-  if (!isPlainObject(homeserver)) return { field: 'client.m.homeserver', problem: 'is missing or not an object' }
-  const baseUrl = urlField(homeserver.base_url, 'client.m.homeserver.base_url')
-  if (baseUrl !== undefined) return baseUrl
-  if (identityServer !== undefined) {
-    if (!isPlainObject(identityServer)) return { field: 'client.m.identity_server', problem: 'is not an object' }
-    const identity = urlField(identityServer.base_url, 'client.m.identity_server.base_url')
-    if (identity !== undefined) return identity
-  }
-  const problem = clientExtraProblem(extra)
-  return problem === undefined ? undefined : { field: 'client', problem }
 }
 
 /** A support document as served: contacts and/or support_page. */

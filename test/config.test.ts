@@ -51,7 +51,7 @@ t.test('reads every setting', async t => {
   t.same(config.documents, {
     server: '{"m.server":"matrix.example.com:443"}',
     client: '{"m.homeserver":{"base_url":"https://matrix.example.com"},"m.identity_server":{"base_url":"https://id.example.com"},' +
-      '"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"}}',
+      '"org.matrix.msc4143.rtc_foci":[{"type":"livekit","livekit_service_url":"https://livekit-jwt.example.com"}],"io.element.e2ee":{"default":true}}',
     support: '{"contacts":[{"role":"m.role.admin","matrix_id":"@admin:example.com"}],"support_page":"https://example.com/support"}'
   })
 })
@@ -109,7 +109,7 @@ t.test('one line per bad variable: its name, the bad value and a good example', 
     [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_IDENTITY_SERVER_BASE_URL: 'vector.im' },
       /^MATRIX_IDENTITY_SERVER_BASE_URL="vector.im" is not an absolute URL/],
     [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: '{"a.b":1,}' },
-      /^MATRIX_CLIENT_EXTRA="{\\"a.b\\":1,}" is not valid JSON: .*position 9.* \(example: MATRIX_CLIENT_EXTRA={"org.matrix.msc2965/],
+      /^MATRIX_CLIENT_EXTRA="{\\"a.b\\":1,}" is not valid JSON: .*position 9.* \(example: MATRIX_CLIENT_EXTRA={"org.matrix.msc4143\.rtc_foci"/],
     [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: '[1]' }, /^MATRIX_CLIENT_EXTRA="\[1\]" is not a JSON object/],
     [{ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: '{"m.homeserver":{"base_url":"https://evil.example"}}' },
       /^MATRIX_CLIENT_EXTRA=.* redefines "m.homeserver"/],
@@ -171,8 +171,10 @@ t.test('warns, without failing, about a missing port and upper case', async t =>
 })
 
 t.test('every example in the error lines is itself accepted', async t => {
-  const { MATRIX_DOMAINS_FILE: domainsFile, ...singleDomain } = EXAMPLES
+  const { MATRIX_DOMAINS_FILE: domainsFile, MATRIX_RTC_LIVEKIT_SERVICE_URL: livekit, ...singleDomain } = EXAMPLES
   t.doesNotThrow(() => load(singleDomain))
+  // Two ways to publish the foci, which cannot be combined: each with the rest.
+  t.doesNotThrow(() => load({ ...singleDomain, MATRIX_CLIENT_EXTRA: undefined, MATRIX_RTC_LIVEKIT_SERVICE_URL: livekit }))
   t.match(domainsFile, /^\/.*\.json$/, 'the domains file example is an absolute path (its content is tested in domains.test.ts)')
 })
 
@@ -264,4 +266,85 @@ t.test('MATRIX_DOMAINS_FILE is known before loading, so that a YAML parser can b
   t.equal(domainsFileSetting({}, false), undefined)
   t.equal(domainsFileSetting({}, dir), undefined, 'an unreadable .env is left for loadConfig to report')
   t.throws(() => loadConfig({}, { dotenvPath: dir }), { name: 'ConfigError' })
+})
+
+t.test('MATRIX_RTC_LIVEKIT_SERVICE_URL is served as Element Call\'s foci, one per URL', async t => {
+  const { config } = loadConfig({
+    MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
+    MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://livekit-jwt.example.com, https://jwt2.example.org/livekit/'
+  }, { dotenvPath: false })
+  t.same(JSON.parse(config.documents.client!), {
+    'm.homeserver': { base_url: 'https://matrix.example.com' },
+    'org.matrix.msc4143.rtc_foci': [
+      { type: 'livekit', livekit_service_url: 'https://livekit-jwt.example.com' },
+      { type: 'livekit', livekit_service_url: 'https://jwt2.example.org/livekit/' }
+    ]
+  })
+  const base = { MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com' }
+  const refused: Array<[Environment, RegExp]> = [
+    [{ ...base, MATRIX_RTC_LIVEKIT_SERVICE_URL: 'http://livekit-jwt.example.com' }, /^MATRIX_RTC_LIVEKIT_SERVICE_URL="http:\/\/livekit-jwt\.example\.com" uses http:\/\/: use https:\/\/.* \(example: MATRIX_RTC_LIVEKIT_SERVICE_URL=https:\/\/livekit-jwt\.example\.com\)$/],
+    [{ ...base, MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://a.example.com,' }, /^MATRIX_RTC_LIVEKIT_SERVICE_URL="https:\/\/a\.example\.com," has URL 2, which is empty \(example: /],
+    [{ ...base, MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://a.example.com,https://a.example.com' }, /has URL 2, which is named twice/],
+    [{ ...base, MATRIX_RTC_LIVEKIT_SERVICE_URL: 'livekit-jwt.example.com' }, /is not an absolute URL/],
+    [{ MATRIX_SERVER: 'matrix.example.com:443', MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://a.example.com' }, /^MATRIX_RTC_LIVEKIT_SERVICE_URL="https:\/\/a\.example\.com" needs MATRIX_CLIENT_BASE_URL/],
+    [{ ...base, MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://a.example.com', MATRIX_CLIENT_EXTRA: '{"org.matrix.msc4143.rtc_foci":[{"type":"livekit","livekit_service_url":"https://b.example.com"}]}' },
+      /^MATRIX_RTC_LIVEKIT_SERVICE_URL="https:\/\/a\.example\.com" cannot be combined with "org\.matrix\.msc4143\.rtc_foci" in MATRIX_CLIENT_EXTRA: list every focus in one place/]
+  ]
+  for (const [env, line] of refused) {
+    const problems = problemsOf(env)
+    t.equal(problems.length, 1, JSON.stringify(env))
+    t.match(problems[0], line)
+  }
+})
+
+t.test('each bad focus or tile server shape in MATRIX_CLIENT_EXTRA is refused with one line naming the key', async t => {
+  const extra = (value: unknown) => ({ MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com', MATRIX_CLIENT_EXTRA: JSON.stringify(value) })
+  const refused: Array<[unknown, RegExp]> = [
+    [{ 'org.matrix.msc4143.rtc_foci': { type: 'livekit', livekit_service_url: 'https://a.example.com' } }, /has "org\.matrix\.msc4143\.rtc_foci", which is not an array of foci/],
+    [{ 'org.matrix.msc4143.rtc_foci': [{ type: 'livekit', livekit_service_url: 'http://a.example.com' }] }, /has "org\.matrix\.msc4143\.rtc_foci", which has livekit focus 1 whose livekit_service_url uses http:\/\//],
+    [{ 'org.matrix.msc4143.rtc_foci': [{ livekit_service_url: 'https://a.example.com' }] }, /has "org\.matrix\.msc4143\.rtc_foci", which has focus 1 without a "type"/],
+    [{ 'org.matrix.msc4143.rtc_foci': [{ type: 'livekit' }] }, /has "org\.matrix\.msc4143\.rtc_foci", which has livekit focus 1 without "livekit_service_url"/],
+    [{ 'm.tile_server': { map_style_url: 'http://tiles.example.com/style.json' } }, /has "m\.tile_server", which has a map_style_url that uses http:\/\//]
+  ]
+  for (const [value, line] of refused) {
+    const problems = problemsOf(extra(value))
+    t.equal(problems.length, 1)
+    t.match(problems[0], new RegExp(`^MATRIX_CLIENT_EXTRA=.* ${line.source}`), JSON.stringify(value))
+  }
+})
+
+t.test('each obsolete client key is one warning, naming what replaced it; the document is served as given', async t => {
+  const loaded = loadConfig({
+    MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
+    MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"},"m.authentication":{},"org.matrix.msc3575.proxy":{"url":"https://sync.example.com"},"im.vector.riot.e2ee":{"default":true}}'
+  }, { dotenvPath: false })
+  t.match(loaded.warnings, [
+    /^MATRIX_CLIENT_EXTRA: "org\.matrix\.msc2965\.authentication" is obsolete: clients find the sign-in server through \/_matrix\/client\/v1\/auth_metadata/,
+    /^MATRIX_CLIENT_EXTRA: "m\.authentication" is obsolete: it was never in the spec/,
+    /^MATRIX_CLIENT_EXTRA: "org\.matrix\.msc3575\.proxy" is obsolete: homeservers serve simplified sliding sync themselves/,
+    /^MATRIX_CLIENT_EXTRA: "im\.vector\.riot\.e2ee" is obsolete: Element reads io\.element\.e2ee instead; remove it$/
+  ])
+  t.equal(loaded.warnings.length, 4)
+  t.match(loaded.config.documents.client, /"org\.matrix\.msc2965\.authentication"/)
+})
+
+t.test('a domains file: a bad focus is refused naming the host and the key; obsolete keys are warned about per host', async t => {
+  const dir = tempDir(t, 'config-foci')
+  const file = join(dir, 'domains.json')
+  const client = (extra: Record<string, unknown>) => ({ client: { 'm.homeserver': { base_url: 'https://matrix.example.com' }, ...extra } })
+  writeFileSync(file, JSON.stringify({ 'example.com': client({ 'org.matrix.msc4143.rtc_foci': [{ type: 'livekit', livekit_service_url: 'http://jwt.example.com' }] }) }))
+  t.match(problemsOf({ MATRIX_DOMAINS_FILE: file }),
+    [/^MATRIX_DOMAINS_FILE=".*domains\.json" host "example\.com": client\.org\.matrix\.msc4143\.rtc_foci has livekit focus 1 whose livekit_service_url uses http:\/\//])
+  writeFileSync(file, JSON.stringify({
+    'example.com': client({ 'org.matrix.msc2965.authentication': {} }),
+    'example.org': client({ 'im.vector.riot.e2ee': {} })
+  }))
+  t.match(loadConfig({ MATRIX_DOMAINS_FILE: file }, { dotenvPath: false }).warnings, [
+    /^MATRIX_DOMAINS_FILE: host "example\.com": client "org\.matrix\.msc2965\.authentication" is obsolete/,
+    /^MATRIX_DOMAINS_FILE: host "example\.org": client "im\.vector\.riot\.e2ee" is obsolete/
+  ])
+  writeFileSync(file, JSON.stringify(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`h${i}.example`, client({ 'm.authentication': {} })]))))
+  const many = loadConfig({ MATRIX_DOMAINS_FILE: file }, { dotenvPath: false }).warnings
+  t.equal(many.length, 21, 'twenty, then one line for the rest')
+  t.equal(many.at(-1), 'MATRIX_DOMAINS_FILE: and 10 more such warnings about other hosts of the file')
 })

@@ -7,7 +7,7 @@ import { tempDir } from './helper.js'
 export const PROVIDER = {
   'example.com': {
     server: 'matrix.example.com:443',
-    client: { 'm.homeserver': { base_url: 'https://matrix.example.com' }, 'org.matrix.msc2965.authentication': { issuer: 'https://auth.example.com/' } },
+    client: { 'm.homeserver': { base_url: 'https://matrix.example.com' }, 'org.matrix.msc4143.rtc_foci': [{ type: 'livekit', livekit_service_url: 'https://livekit-jwt.example.com' }] },
     support: { contacts: [{ role: 'm.role.admin', email_address: 'ops@example.com' }] }
   },
   'Example.org': { server: 'matrix.example.org:8448', policy_server: 'MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs' },

@@ -29,7 +29,8 @@ export const EVERYTHING: Environment = {
   MATRIX_SERVER: 'matrix.example.com:443',
   MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
   MATRIX_IDENTITY_SERVER_BASE_URL: 'https://id.example.com',
-  MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"}}',
+  MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://livekit-jwt.example.com',
+  MATRIX_CLIENT_EXTRA: '{"io.element.e2ee":{"default":true}}',
   MATRIX_SUPPORT_CONTACTS: '[{"role":"m.role.admin","matrix_id":"@admin:example.com"}]',
   MATRIX_SUPPORT_PAGE: 'https://example.com/support'
 }

@@ -1,6 +1,5 @@
 import t from 'tap'
 import {
-  clientExtraProblem,
   emailProblem,
   httpsUrlProblem,
   matrixIdProblem,
@@ -157,17 +156,6 @@ t.test('checks email addresses', async t => {
 t.test('parses JSON and keeps the parser message with its position', async t => {
   t.same(parseJson('{"a":1}'), { value: { a: 1 } })
   t.match(parseJson('{"a":1,}').problem, /^is not valid JSON: .*position 7/)
-})
-
-t.test('checks extra client keys', async t => {
-  t.equal(clientExtraProblem({ 'io.element.e2ee': { default: true }, 'm.tile_server': { map_style_url: 'https://x' } }), undefined)
-  t.match(clientExtraProblem([]), /not a JSON object/)
-  t.match(clientExtraProblem(null), /not a JSON object/)
-  t.match(clientExtraProblem('x'), /not a JSON object/)
-  t.match(clientExtraProblem({ 'm.homeserver': {} }), /redefines "m.homeserver"/)
-  t.match(clientExtraProblem({ 'm.identity_server': {} }), /redefines "m.identity_server"/)
-  t.match(clientExtraProblem({ theme: 'dark' }), /"theme", which is not namespaced/)
-  t.match(clientExtraProblem({ '.x': 1 }), /not namespaced/)
 })
 
 t.test('checks support contacts', async t => {

@@ -1,7 +1,8 @@
 // The client well-known, as a browser client reads it: every redirect hop and
 // the answer with CORS, the document validated as the service validates its
 // own, the CORS preflight; then the homeserver it points to.
-import { clientDocumentProblem, isPlainObject, parseJson } from '../validators.js'
+import { clientBaseProblem } from '../client-document.js'
+import { isPlainObject, parseJson } from '../validators.js'
 import { AS_BROWSER, BROWSER_AGENT, BROWSER_ORIGIN, type CheckContext } from './context.js'
 import { fetchFollowingRedirects } from './fetch.js'
 import type { Step } from './findings.js'
@@ -29,7 +30,7 @@ export async function checkClientFile (context: CheckContext, hostname: string):
     findings.add(STEP, 'ok', 'not published: clients will ask their users for the homeserver URL')
     return
   }
-  const { parsed, problem } = judgeFile(exchange, clientDocumentProblem)
+  const { parsed, problem } = judgeFile(exchange, clientBaseProblem)
   if (problem !== undefined) {
     findings.add(STEP, 'fail', problem, 'serve {"m.homeserver": {"base_url": "https://…"}} with status 200, or 404 when there is none')
     return

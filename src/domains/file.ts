@@ -2,6 +2,7 @@
 // documents. It is read and validated whole into a snapshot, so that a reload
 // swaps one complete, valid set for another or changes nothing.
 import { createHash } from 'node:crypto'
+import { obsoleteKeyWarnings } from '../client-document.js'
 import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from '../documents.js'
 import { jsonTextFacts, jsonTextProblem } from '../json-text.js'
 import { readRegularFile } from '../regular-file.js'
@@ -14,7 +15,13 @@ export interface DomainsSnapshot {
   readonly hosts: ReadonlyMap<string, DocumentBodies>
   /** Of the file's bytes: a change notification with identical content reloads nothing. */
   readonly digest: string
+  /** Advice about the hosts' documents (obsolete keys), to log; it does not refuse the file. */
+  readonly warnings: readonly string[]
 }
+
+// A file of thousands of hosts copied from one template would otherwise log
+// thousands of identical lines at every reload.
+const MAX_WARNINGS = 20
 
 /** What parses a YAML domains file: the yaml package's parse, loaded only for such a file. */
 export type YamlParser = (text: string) => unknown
@@ -49,7 +56,7 @@ export class DomainsFileError extends Error {
 const DOCUMENT_KEYS = new Set<string>(DOCUMENT_NAMES)
 const DOCUMENT_LIST = DOCUMENT_NAMES.join(', ')
 
-function entryDocuments (host: string, entry: unknown): DocumentBodies {
+function entryDocuments (host: string, entry: unknown, warnings: string[]): DocumentBodies {
   const refuse = (field: string, problem: string): never => {
     throw new DomainsFileError(`host "${host}": ${field} ${problem}`, host, field)
   }
@@ -64,11 +71,18 @@ function entryDocuments (host: string, entry: unknown): DocumentBodies {
     bodies[name] = document.body
   }
   if (Object.keys(bodies).length === 0) refuse('entry', `has none of ${DOCUMENT_LIST}`)
+  if (bodies.client !== undefined) {
+    for (const warning of obsoleteKeyWarnings(entry.client as Record<string, unknown>)) warnings.push(`host "${host}": client ${warning}`)
+  }
   return Object.freeze(bodies)
 }
 
-/** Parses and validates a domains file's text; throws DomainsFileError naming the host and field. */
-export function parseDomains (text: string, parseYaml: YamlParser | undefined): ReadonlyMap<string, DocumentBodies> {
+/**
+ * Parses and validates a domains file's text; throws DomainsFileError naming
+ * the host and field. Advice about the documents goes to `warnings`.
+ */
+export function parseDomains (text: string, parseYaml: YamlParser | undefined,
+  warnings: string[] = []): ReadonlyMap<string, DocumentBodies> {
   const yaml = parseYaml !== undefined
   let content: unknown
   try {
@@ -92,7 +106,7 @@ export function parseDomains (text: string, parseYaml: YamlParser | undefined): 
     if (parsed.problem !== undefined) throw new DomainsFileError(`host "${key}" ${parsed.problem}`, key, 'hostname')
     if (parsed.value.port !== undefined) throw new DomainsFileError(`host "${key}" has a port: give the hostname only`, key, 'hostname')
     if (hosts.has(host)) throw new DomainsFileError(`host "${key}" is listed twice`, key, 'hostname')
-    hosts.set(host, entryDocuments(key, entry))
+    hosts.set(host, entryDocuments(key, entry, warnings))
   }
   if (hosts.size === 0) throw new DomainsFileError('lists no hostname')
   return hosts
@@ -108,10 +122,17 @@ export function loadDomainsFile (path: string, parseYaml: YamlParser | undefined
     throw new DomainsFileError(`cannot be read: ${(err as Error).message}`)
   }
   const digest = createHash('sha256').update(text).digest('hex')
+  const warnings: string[] = []
   try {
-    return Object.freeze({ file: path, hosts: parseDomains(text, isYamlFile(path) ? parseYaml : undefined), digest })
+    const hosts = parseDomains(text, isYamlFile(path) ? parseYaml : undefined, warnings)
+    return Object.freeze({ file: path, hosts, digest, warnings: Object.freeze(capped(warnings)) })
   } catch (err) {
     (err as DomainsFileError).digest = digest
     throw err
   }
+}
+
+function capped (warnings: string[]): string[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings
+  return [...warnings.slice(0, MAX_WARNINGS), `and ${warnings.length - MAX_WARNINGS} more such warnings about other hosts of the file`]
 }

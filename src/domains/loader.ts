@@ -20,7 +20,7 @@ export function workerLoader (workerUrl: URL): (path: string) => Promise<Domains
         // The next slice in a later turn: answers come first.
         setImmediate(() => worker.postMessage('next'))
       } else if ('done' in message) {
-        resolve(Object.freeze({ file: message.done.file, hosts, digest: message.done.digest }))
+        resolve(Object.freeze({ ...message.done, hosts }))
       } else {
         const { message: text, host, field, digest } = message.refused
         reject(Object.assign(new DomainsFileError(text, host, field), { digest }))

@@ -39,6 +39,7 @@ export interface ReloaderOptions {
   readonly load?: (path: string) => Promise<DomainsSnapshot>
   readonly log: {
     info: (fields: object, message: string) => void
+    warn: (fields: object, message: string) => void
     error: (fields: object, message: string) => void
   }
   /** After a change notification, how long to let a writer finish before looking. */
@@ -117,6 +118,7 @@ export function startReloader (options: ReloaderOptions): Reloader {
     await apply(next.hosts)
     current = next
     log.info({ file: path, reason, ...change }, 'domains reloaded')
+    for (const warning of next.warnings) log.warn({ file: path }, `domains file: ${warning}`)
     options.onOutcome?.('applied', next.hosts.size)
   }
 

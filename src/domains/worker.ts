@@ -4,7 +4,7 @@
 // thread asks for it: queued messages would all be taken in at once.
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
-import { loadDomainsFile, yamlParserFor, type DomainsFileError } from './file.js'
+import { loadDomainsFile, yamlParserFor, type DomainsFileError, type DomainsSnapshot } from './file.js'
 import { DOCUMENT_NAMES } from '../documents.js'
 import { HOSTS_PER_SLICE } from './slices.js'
 
@@ -12,7 +12,7 @@ export type HostEntry = [host: string, ...bodies: Array<string | undefined>]
 
 export type WorkerMessage =
   | { readonly hosts: HostEntry[] }
-  | { readonly done: { readonly file: string, readonly digest: string } }
+  | { readonly done: Pick<DomainsSnapshot, 'file' | 'digest' | 'warnings'> }
   | { readonly refused: Readonly<Pick<DomainsFileError, 'message' | 'host' | 'field' | 'digest'>> }
 
 // A lower CPU priority for this thread alone (on Linux the nice value is per
@@ -35,7 +35,8 @@ try {
       port.postMessage({ hosts: entries.slice(sent, sent + HOSTS_PER_SLICE) } satisfies WorkerMessage)
       sent += HOSTS_PER_SLICE
     } else {
-      port.postMessage({ done: { file: snapshot.file, digest: snapshot.digest } } satisfies WorkerMessage)
+      const { file, digest, warnings } = snapshot
+      port.postMessage({ done: { file, digest, warnings } } satisfies WorkerMessage)
       port.close()
     }
   }

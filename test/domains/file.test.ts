@@ -11,7 +11,7 @@ t.test('parses a provider file into documents served exactly as written', async 
   t.same([...domains.keys()], ['example.com', 'example.org', 'chat.example.net', '[2001:db8::1]'], 'hostnames in lower case')
   t.same(domains.get('example.com'), {
     server: '{"m.server":"matrix.example.com:443"}',
-    client: '{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"}}',
+    client: '{"m.homeserver":{"base_url":"https://matrix.example.com"},"org.matrix.msc4143.rtc_foci":[{"type":"livekit","livekit_service_url":"https://livekit-jwt.example.com"}]}',
     support: '{"contacts":[{"role":"m.role.admin","email_address":"ops@example.com"}]}'
   })
   t.same(domains.get('example.org'), { server: '{"m.server":"matrix.example.org:8448"}', policy_server: '{"public_keys":{"ed25519":"MG/i+0z8Au1Zy4mUUc5O8uRYXqNCmqWBqmhf144tcYs"}}' })

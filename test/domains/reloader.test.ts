@@ -33,6 +33,7 @@ t.test('the reloader follows renames, symlink swaps, SIGHUP-style requests and r
   const logs: Array<{ level: string, fields: Record<string, unknown>, message: string }> = []
   const log = {
     info: (fields: object, message: string) => logs.push({ level: 'info', fields: fields as Record<string, unknown>, message }),
+    warn: (fields: object, message: string) => logs.push({ level: 'warn', fields: fields as Record<string, unknown>, message }),
     error: (fields: object, message: string) => logs.push({ level: 'error', fields: fields as Record<string, unknown>, message })
   }
   const initial = loadDomainsFile(file, undefined)
@@ -95,7 +96,7 @@ t.test('a steady stream of unrelated writes cannot postpone a real change', asyn
     appliedDuringNoise.push(stillWriting())
   }
   const initial = loadDomainsFile(file, undefined)
-  const reloader = startReloader({ initial, apply, log: { info () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
+  const reloader = startReloader({ initial, apply, log: { info () {}, warn () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
   const noise = (async () => {
     for (let i = 0; stillWriting(); i++) {
@@ -124,7 +125,7 @@ t.test('a periodic look sees what no notification reports: the file\'s directory
   const applied: Array<ReadonlyMap<string, DocumentBodies>> = []
   const initial = loadDomainsFile(file, undefined)
   const apply = (hosts: ReadonlyMap<string, DocumentBodies>) => { applied.push(hosts) }
-  const reloader = startReloader({ initial, apply, log: { info () {}, error () {} }, checkEveryMs: 100 })
+  const reloader = startReloader({ initial, apply, log: { info () {}, warn () {}, error () {} }, checkEveryMs: 100 })
   t.teardown(() => reloader.close())
   symlinkSync('release-2', join(dir, 'current.next'))
   renameSync(join(dir, 'current.next'), join(dir, 'current'))
@@ -137,7 +138,7 @@ t.test('a FIFO in place of the file is refused without blocking, and the last go
   const file = join(dir, 'domains.json')
   writeFileSync(file, JSON.stringify({ 'example.com': { server: 'one.example.com:443' } }))
   const errors: string[] = []
-  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: () => { t.fail('nothing to apply') }, log: { info () {}, error: (fields, message) => errors.push(message) }, settleMs: 20, checkEveryMs: 0 })
+  const reloader = startReloader({ initial: loadDomainsFile(file, undefined), apply: () => { t.fail('nothing to apply') }, log: { info () {}, warn () {}, error: (fields, message) => errors.push(message) }, settleMs: 20, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
   rmSync(file)
   execFileSync('mkfifo', [file])
@@ -164,6 +165,7 @@ t.test('a reload that fails where nothing was foreseen is logged and counted, an
     },
     log: {
       info () {},
+      warn () {},
       error: (fields, message) => errors.push({ fields: fields as Record<string, unknown>, message })
     },
     onOutcome: outcome => outcomes.push(outcome),
@@ -179,4 +181,32 @@ t.test('a reload that fails where nothing was foreseen is logged and counted, an
   t.equal(applied.length, 1, 'the reload after it ran')
   t.equal(applied[0]!.get('example.com')?.server, '{"m.server":"two.example.com:443"}')
   t.same(outcomes, ['refused', 'applied'])
+})
+
+t.test('each reload warns about the obsolete keys it finds, host by host, and applies the file all the same', async t => {
+  const file = join(tempDir(t, 'reload-warnings'), 'domains.json')
+  const client = (extra: Record<string, unknown>) => ({ client: { 'm.homeserver': { base_url: 'https://matrix.example.com' }, ...extra } })
+  writeFileSync(file, JSON.stringify({ 'example.com': client({}) }))
+  const warnings: string[] = []
+  const applied: Array<ReadonlyMap<string, DocumentBodies>> = []
+  const reloader = startReloader({
+    initial: loadDomainsFile(file, undefined),
+    apply: hosts => { applied.push(hosts) },
+    log: { info () {}, warn: (fields, message) => warnings.push(message), error () {} },
+    settleMs: 60_000,
+    checkEveryMs: 0
+  })
+  t.teardown(() => reloader.close())
+  writeFileSync(file, JSON.stringify({
+    'example.com': client({ 'org.matrix.msc2965.authentication': { issuer: 'https://auth.example.com/' } }),
+    'example.org': client({ 'org.matrix.msc3575.proxy': { url: 'https://sync.example.org' }, 'm.authentication': {} })
+  }))
+  await reloader.reload('SIGHUP')
+  t.equal(applied.length, 1)
+  t.match(warnings, [
+    /^domains file: host "example\.com": client "org\.matrix\.msc2965\.authentication" is obsolete: clients find the sign-in server through/,
+    /^domains file: host "example\.org": client "org\.matrix\.msc3575\.proxy" is obsolete: /,
+    /^domains file: host "example\.org": client "m\.authentication" is obsolete: it was never in the spec/
+  ])
+  t.equal(warnings.length, 3, 'one warning per key and host')
 })

@@ -28,7 +28,7 @@ t.test('matrix-js-sdk discovers the homeserver through the running server', asyn
   const server = await start(t, {
     MATRIX_CLIENT_BASE_URL: 'https://matrix.example.com',
     MATRIX_IDENTITY_SERVER_BASE_URL: 'https://id.example.com',
-    MATRIX_CLIENT_EXTRA: '{"org.matrix.msc2965.authentication":{"issuer":"https://auth.example.com/"}}'
+    MATRIX_RTC_LIVEKIT_SERVICE_URL: 'https://livekit-jwt.example.com'
   })
   const requested: string[] = []
   // example.com is our server; the homeserver and identity server it names
@@ -48,7 +48,7 @@ t.test('matrix-js-sdk discovers the homeserver through the running server', asyn
   t.equal(requested[0], 'https://example.com/.well-known/matrix/client')
   t.match(config['m.homeserver'], { state: AutoDiscovery.SUCCESS, error: null, base_url: 'https://matrix.example.com' })
   t.match(config['m.identity_server'], { state: AutoDiscovery.SUCCESS, base_url: 'https://id.example.com' })
-  t.same(config['org.matrix.msc2965.authentication'], { issuer: 'https://auth.example.com/' })
+  t.same(config['org.matrix.msc4143.rtc_foci'], [{ type: 'livekit', livekit_service_url: 'https://livekit-jwt.example.com' }])
 })
 
 t.test('matrix-js-sdk reads a missing client document as "nothing to discover", not an error', async t => {

@@ -167,7 +167,8 @@ t.test('client and support documents are served exactly like the server document
   t.same(client.json(), {
     'm.homeserver': { base_url: 'https://matrix.example.com' },
     'm.identity_server': { base_url: 'https://id.example.com' },
-    'org.matrix.msc2965.authentication': { issuer: 'https://auth.example.com/' }
+    'org.matrix.msc4143.rtc_foci': [{ type: 'livekit', livekit_service_url: 'https://livekit-jwt.example.com' }],
+    'io.element.e2ee': { default: true }
   })
   t.same(support.json(), {
     contacts: [{ role: 'm.role.admin', matrix_id: '@admin:example.com' }],
