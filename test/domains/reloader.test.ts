@@ -96,7 +96,8 @@ t.test('a steady stream of unrelated writes cannot postpone a real change', asyn
     appliedDuringNoise.push(stillWriting())
   }
   const initial = loadDomainsFile(file, undefined)
-  const reloader = startReloader({ initial, apply, log: { info () {}, warn () {}, error () {} }, settleMs: 100, checkEveryMs: 0 })
+  const log = { info () {}, warn () {}, error () {} }
+  const reloader = startReloader({ initial, apply, log, settleMs: 100, checkEveryMs: 0 })
   t.teardown(() => reloader.close())
   const noise = (async () => {
     for (let i = 0; stillWriting(); i++) {
