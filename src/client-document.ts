@@ -7,7 +7,8 @@ import { httpsUrlProblem, isNamespaced, isPlainObject, urlField, type FieldProbl
 
 /** Element Call's foci (MSC4143): an array of focus objects, read by Element Web when the homeserver does not announce them. */
 export const RTC_FOCI_KEY = 'org.matrix.msc4143.rtc_foci'
-const TILE_SERVER_KEYS = ['m.tile_server', 'org.matrix.msc3488.tile_server']
+/** MSC3488's map tile server, under its stable and unstable names. */
+export const TILE_SERVER_KEYS = ['m.tile_server', 'org.matrix.msc3488.tile_server']
 const RESERVED_CLIENT_KEYS = new Set(['m.homeserver', 'm.identity_server'])
 const LIVEKIT_FOCUS_EXAMPLE = '[{"type":"livekit","livekit_service_url":"https://livekit-jwt.example.com"}]'
 

@@ -1,21 +1,25 @@
 // The client well-known, as a browser client reads it: every redirect hop and
 // the answer with CORS, the document validated as the service validates its
-// own, the CORS preflight; then the homeserver it points to.
-import { clientBaseProblem } from '../client-document.js'
+// own, the CORS preflight; then what clients do with it: the homeserver it
+// points to, the homeserver's own copy, calls and sign-in; and the apex's TLS.
+import { clientBaseProblem, clientKeyProblem, OBSOLETE_CLIENT_KEYS, TILE_SERVER_KEYS } from '../client-document.js'
 import { isPlainObject, parseJson } from '../validators.js'
+import { checkApexTls } from './apex-tls.js'
+import { checkCalls } from './calls.js'
 import { AS_BROWSER, BROWSER_AGENT, BROWSER_ORIGIN, type CheckContext } from './context.js'
 import { fetchFollowingRedirects } from './fetch.js'
 import type { Step } from './findings.js'
+import { compareWithHomeserverCopy } from './homeserver-copy.js'
+import { checkSignIn } from './sign-in.js'
 import { judgeFile, reportCorsOnHops, reportDocumentHeaders } from './well-known-files.js'
 
 const STEP: Step = 'client well-known'
-// Keys no current client reads (matrix-rust-sdk and matrix-js-sdk dropped them).
-const OBSOLETE_CLIENT_KEYS: Readonly<Record<string, string>> = {
-  'org.matrix.msc3575.proxy': 'sliding sync is built into current homeservers; clients no longer read a proxy URL',
-  'org.matrix.msc2965.authentication': 'clients discover OIDC through /_matrix/client/v1/auth_metadata (spec v1.15)'
-}
 
 export async function checkClientFile (context: CheckContext, hostname: string): Promise<void> {
+  await Promise.all([readClientFile(context, hostname), checkApexTls(context, hostname)])
+}
+
+async function readClientFile (context: CheckContext, hostname: string): Promise<void> {
   const { network, findings } = context
   const fetched = await fetchFollowingRedirects(network, new URL(`https://${hostname}/.well-known/matrix/client`), { headers: AS_BROWSER })
   reportCorsOnHops(context, STEP, fetched.hops)
@@ -39,10 +43,27 @@ export async function checkClientFile (context: CheckContext, hostname: string):
   const baseUrl = document['m.homeserver'].base_url
   findings.add(STEP, 'ok', `${exchange.status}, m.homeserver.base_url = ${baseUrl}`)
   reportDocumentHeaders(context, STEP, exchange)
-  for (const key of Object.keys(OBSOLETE_CLIENT_KEYS).filter(key => key in document)) {
-    findings.add(STEP, 'warn', `"${key}" is obsolete: ${OBSOLETE_CLIENT_KEYS[key]}`, `remove "${key}"`)
+  reportKeys(context, document)
+  // Calls and sign-in are steps of their own; this step's findings come in a fixed order.
+  const elsewhere = Promise.all([checkCalls(context, document, baseUrl), checkSignIn(context, baseUrl)])
+  await checkPreflight(context, url)
+  await checkClientVersions(context, baseUrl)
+  await compareWithHomeserverCopy(context, document, url, baseUrl)
+  await elsewhere
+}
+
+/** Keys no client reads any more, and the tile server in the shape clients read. */
+function reportKeys (context: CheckContext, document: Record<string, unknown>): void {
+  for (const key of Object.keys(document).filter(key => Object.hasOwn(OBSOLETE_CLIENT_KEYS, key))) {
+    context.findings.add(STEP, 'warn', `"${key}" is obsolete: ${OBSOLETE_CLIENT_KEYS[key]}`, `remove "${key}"`)
   }
-  await Promise.all([checkPreflight(context, url), checkClientVersions(context, baseUrl)])
+  for (const key of TILE_SERVER_KEYS.filter(key => Object.hasOwn(document, key))) {
+    const problem = clientKeyProblem(key, document[key])
+    if (problem !== undefined) {
+      context.findings.add(STEP, 'warn', `"${key}" ${problem}: clients cannot show maps`,
+        `publish {"map_style_url": "https://…"} as "${key}", or remove it`)
+    }
+  }
 }
 
 async function checkPreflight (context: CheckContext, url: URL): Promise<void> {

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { checkDelegation } from './check.js'
-import { bare, type Override } from './network.js'
+import { bare } from './exchange.js'
+import type { Override } from './network.js'
 import { formatReport } from './report.js'
 import { passes } from './verdict.js'
 import { EXIT_CODES } from '../exit-codes.js'
@@ -17,14 +18,16 @@ Checks what remote homeservers do to federate with <server-name>: the
 /.well-known/matrix/server file from every address of the name and as
 homeservers and browsers ask for it, SRV and address records, TLS and the
 signed keys on every address a remote server may use, the server version; then
-the client and support files. Each finding is ✓ fine, ⚠ works but fragile, or
-✗ fails, with a fix. Exit code 0 when nothing fails on the federation path
-(warnings allowed), 1 when something does, 2 for a usage error.
+what clients need: the client file and the apex's TLS, calls (Element Call's
+foci, the LiveKit JWT service) and sign-in (auth_metadata), and the support
+file. Each finding is ✓ fine, ⚠ works but fragile, or ✗ fails, with a fix.
+Exit code 0 when nothing fails on the federation path (warnings and
+client-side failures allowed), 1 when something does, 2 for a usage error.
 
 Options:
   --json                      print the report as JSON (schema: docs/check.md)
-  --strict                    exit 1 on any warning or failure, the client and
-                              support files included (for monitoring and CI)
+  --strict                    exit 1 on any warning or failure, the client side
+                              included (for monitoring and CI)
   --dns-server <ip[:port]>    ask this DNS server instead of the system's
   --ca-file <file>            also trust the PEM certificates in <file>
   --resolve <host:port:addr[,addr…]>

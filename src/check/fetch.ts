@@ -1,7 +1,8 @@
 // A request as a client makes it: to an https URL, over the next address when
 // a connection cannot be made, following redirects (at most MAX_REDIRECTS),
 // each hop kept for the report.
-import type { Endpoint, Exchange, ExchangeError, Network } from './network.js'
+import type { Endpoint, Exchange, ExchangeError, NotChecked } from './exchange.js'
+import type { Network } from './network.js'
 
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 const MAX_REDIRECTS = 5
@@ -20,7 +21,8 @@ export type Fetched =
     readonly ok: false
     readonly error: string
     readonly connected: boolean
-    readonly unreachable?: boolean
+    /** Set when the failure is this machine's, not the server's (exchange.ts). */
+    readonly notChecked?: NotChecked
     readonly hops: readonly Hop[]
   }
 
@@ -57,8 +59,8 @@ export async function fetchFollowingRedirects (network: Network, start: URL, opt
       }
     }
     if (exchange === undefined) {
-      const { message, connected, unreachable } = failure!
-      return { ok: false, error: `${method} ${url.href} failed: ${message}`, connected, unreachable, hops }
+      const { message, connected, notChecked } = failure!
+      return { ok: false, error: `${method} ${url.href} failed: ${message}`, connected, notChecked, hops }
     }
     const certificateProblem = exchange.tls.nameMismatch ?? exchange.tls.untrusted
     if (certificateProblem !== undefined) {
@@ -80,4 +82,9 @@ export async function fetchFollowingRedirects (network: Network, start: URL, opt
     if (hops.length > MAX_REDIRECTS) return { ok: false, error: `more than ${MAX_REDIRECTS} redirects`, connected: true, hops }
     url = next
   }
+}
+
+/** A finding's text for an address this machine could not try: it says nothing about the server. */
+export function notCheckedText (why: NotChecked, error: string): string {
+  return why === 'no route' ? `not checked: no route from this machine (${error})` : `not checked: ${error}`
 }

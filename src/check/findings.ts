@@ -3,10 +3,10 @@
 // them as the steps run, concurrently.
 export type Level = 'ok' | 'warn' | 'fail'
 
-/** The steps in the order a remote homeserver takes them; the client files after. */
+/** The steps in the order a remote homeserver takes them; then what clients need, the client file first. */
 export const STEPS = [
   'server name', 'server well-known', 'resolve', 'TLS', 'server keys', 'server version',
-  'client well-known', 'support well-known'
+  'client well-known', 'client TLS', 'calls', 'sign-in', 'support well-known'
 ] as const
 export type Step = typeof STEPS[number]
 const FEDERATION_STEPS: ReadonlySet<Step> = new Set(STEPS.slice(0, 6))
@@ -24,6 +24,8 @@ export interface Finding {
   /** What to change, in plain words, for a warning or a failure. */
   readonly fix?: string
 }
+
+const MAX_DETAIL_LENGTH = 1000
 
 /** A finding whose level waits on whether remote servers' fallback (SRV, port 8448) works. */
 interface AwaitingFallback {
@@ -58,8 +60,10 @@ export class Findings {
   }
 
   #record (step: Step, level: Level, detail: string, fix?: string, address?: string): { level: Level } {
+    // Most of a detail can come from the remote side: a line stays a line.
+    const shown = detail.length > MAX_DETAIL_LENGTH ? `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…` : detail
     const finding = {
-      step, level, detail, ...(fix === undefined ? {} : { fix }), ...(address === undefined ? {} : { address })
+      step, level, detail: shown, ...(fix === undefined ? {} : { fix }), ...(address === undefined ? {} : { address })
     }
     this.#all.push(finding)
     return finding

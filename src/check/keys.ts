@@ -4,7 +4,7 @@
 // validity that has not run out. Whatever the remote side sends, the result is a
 // list of findings, never an exception.
 import { createPublicKey, verify } from 'node:crypto'
-import { isJsonType } from './network.js'
+import { isJsonType } from './exchange.js'
 import { jsonTextFacts, MAX_JSON_DEPTH } from '../json-text.js'
 import { isPlainObject } from '../validators.js'
 

@@ -15,6 +15,9 @@ export interface Target {
 }
 
 const STEP = 'resolve'
+// Homeservers try SRV targets in order and stop at the first that works: the
+// first few say what they meet. A hostile or broken answer can hold hundreds.
+export const MAX_TARGETS_CHECKED = 10
 
 /** The targets of a server name: `target` is valid, checked by the step before. */
 export async function resolveTargets (context: CheckContext, target: string): Promise<Target[]> {
@@ -32,20 +35,26 @@ export async function resolveTargets (context: CheckContext, target: string): Pr
     const records = (await network.srv(`${service}.${hostname}`)).filter(record => record.name !== '' && record.name !== '.')
     if (records.length === 0) continue
     records.sort((a, b) => a.priority - b.priority || b.weight - a.weight)
-    const chain = records.map(record => `${record.name}:${record.port} (priority ${record.priority}, weight ${record.weight})`).join(', then ')
+    const checked = records.slice(0, MAX_TARGETS_CHECKED)
+    const rest = records.length - checked.length
+    const chain = checked.map(record => `${record.name}:${record.port} (priority ${record.priority}, weight ${record.weight})`).join(', then ') +
+      (rest > 0 ? `, and ${rest} more` : '')
     if (service === '_matrix._tcp') {
       findings.add(STEP, 'warn', `SRV ${service}.${hostname} → ${chain}`,
         `_matrix._tcp is deprecated: publish _matrix-fed._tcp.${hostname} with the same records (the old one still works today)`)
     } else {
       findings.add(STEP, 'ok', `SRV ${service}.${hostname} → ${chain}`)
     }
-    const aliases = await Promise.all(records.map(record => network.cname(record.name)))
+    if (rest > 0) {
+      findings.add(STEP, 'ok', `the first ${checked.length} targets are checked: homeservers try the other ${rest} only when those fail`)
+    }
+    const aliases = await Promise.all(checked.map(record => network.cname(record.name)))
     for (const [index, alias] of aliases.entries()) {
       if (alias === undefined) continue
-      findings.add(STEP, 'warn', `SRV target ${records[index]!.name} is a CNAME for ${alias}: RFC 2782 forbids it, and some resolvers do not follow it`,
+      findings.add(STEP, 'warn', `SRV target ${checked[index]!.name} is a CNAME for ${alias}: RFC 2782 forbids it, and some resolvers do not follow it`,
         `point the SRV record at ${alias} itself`)
     }
-    return records.map(({ name, port }) => ({ hostname: name, port, tlsName: hostname, hostHeader: hostname }))
+    return checked.map(({ name, port }) => ({ hostname: name, port, tlsName: hostname, hostHeader: hostname }))
   }
   findings.add(STEP, 'ok', `no SRV record for ${hostname}: connect to ${hostname} port 8448`)
   return [{ hostname, port: 8448, tlsName: hostname, hostHeader: hostname }]

@@ -5,11 +5,14 @@ import { isPlainObject, parseJson } from '../validators.js'
 import { SYNAPSE_AGENT, type CheckContext } from './context.js'
 import type { Finding, Level } from './findings.js'
 import { keyFindings } from './keys.js'
-import { contentType, formatEndpoint, type Endpoint, type Exchange, type ExchangeError } from './network.js'
+import { contentType, type Endpoint, type Exchange, type ExchangeError, type NotChecked } from './exchange.js'
+import { formatEndpoint } from './network.js'
 import type { Target } from './resolve.js'
 
 const CERTIFICATE_WARNING_DAYS = 14
 const DAY_MS = 86_400_000
+/** Addresses of one host checked in full; homeservers pick among them, so more say little more. */
+export const MAX_ADDRESSES_CHECKED = 8
 
 /** An address a remote server may connect to, with what it answered. */
 export interface ProbedAddress {
@@ -22,7 +25,7 @@ interface ProbeOutcome {
   /** Why no connection could be made. */
   readonly refused?: string
   /** Why no connection could be tried from this machine. */
-  readonly noRoute?: string
+  readonly notChecked?: { why: NotChecked, message: string }
   readonly findings: readonly Omit<Finding, 'address'>[]
 }
 
@@ -30,8 +33,13 @@ interface ProbeOutcome {
 export async function checkServerAddresses (context: CheckContext, name: string,
   targets: readonly Target[]): Promise<ProbedAddress[]> {
   const { network, findings } = context
-  const resolved = await Promise.all(targets.map(async target =>
-    ({ target, endpoints: await network.endpoints(target.hostname, target.port) })))
+  const resolved = await Promise.all(targets.map(async target => {
+    const endpoints = await network.endpoints(target.hostname, target.port)
+    if (endpoints.length > MAX_ADDRESSES_CHECKED) {
+      findings.add('TLS', 'ok', `${target.hostname} has ${endpoints.length} addresses: the first ${MAX_ADDRESSES_CHECKED} are checked, not the other ${endpoints.length - MAX_ADDRESSES_CHECKED}`)
+    }
+    return { target, endpoints: endpoints.slice(0, MAX_ADDRESSES_CHECKED) }
+  }))
   const probes = await Promise.all(resolved.flatMap(({ target, endpoints }) =>
     endpoints.map(async endpoint => ({ target, endpoint, outcome: await probe(context, name, target, endpoint) }))))
   const working = probes.filter(probe => probe.outcome.works)
@@ -43,8 +51,10 @@ export async function checkServerAddresses (context: CheckContext, name: string,
   }
   for (const { target, endpoint, outcome } of probes) {
     const address = formatEndpoint(endpoint)
-    if (outcome.noRoute !== undefined) {
-      findings.add('TLS', 'ok', `not checked: no route from this machine to ${target.hostname} (${outcome.noRoute})`, undefined, address)
+    if (outcome.notChecked !== undefined) {
+      const { why, message } = outcome.notChecked
+      const detail = why === 'no route' ? `not checked: no route from this machine to ${target.hostname} (${message})` : `not checked: ${message}`
+      findings.add('TLS', 'ok', detail, undefined, address)
     } else if (outcome.refused !== undefined) {
       const movesOn = working.length > 0 ? '; remote servers move on to another address, after a delay' : ''
       findings.add('TLS', refusedLevel, `no connection to ${target.hostname}: ${outcome.refused}${movesOn}`,
@@ -63,8 +73,8 @@ async function probe (context: CheckContext, name: string, target: Target, endpo
       endpoint, hostname: target.tlsName, path: '/_matrix/key/v2/server', hostHeader: target.hostHeader, headers: { 'user-agent': SYNAPSE_AGENT }
     })
   } catch (err) {
-    const { message, connected, unreachable } = err as ExchangeError
-    if (unreachable) return { works: false, noRoute: message, findings: [] }
+    const { message, connected, notChecked } = err as ExchangeError
+    if (notChecked !== undefined) return { works: false, notChecked: { why: notChecked, message }, findings: [] }
     if (!connected) return { works: false, refused: message, findings: [] }
     const detail = `${target.hostname} accepts the connection, then: ${message}; remote servers that pick this address do not move on`
     const fix = `make ${target.hostname} port ${target.port} serve the homeserver's federation API over TLS 1.2 or newer`

@@ -4,9 +4,11 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { isPlainObject, parseJson, parseServerName } from '../validators.js'
 import { BROWSER_AGENT, GO_AGENT, SYNAPSE_AGENT, type CheckContext } from './context.js'
-import { fetchFollowingRedirects, type Fetched, type Hop } from './fetch.js'
+import { fetchFollowingRedirects, notCheckedText, type Fetched, type Hop } from './fetch.js'
 import type { Step } from './findings.js'
-import { contentType, formatEndpoint, isJsonType, type Endpoint, type Exchange } from './network.js'
+import { contentType, isJsonType, type Endpoint, type Exchange } from './exchange.js'
+import { formatEndpoint } from './network.js'
+import { MAX_ADDRESSES_CHECKED } from './server-addresses.js'
 
 const STEP: Step = 'server well-known'
 // Synapse's well-known cache period: max-age, else Expires, else 24 h, clamped to 5 min–48 h.
@@ -19,7 +21,11 @@ const FALLBACK = 'until then remote servers fall back to SRV records and port 84
 export async function checkServerWellKnown (context: CheckContext, name: string): Promise<string | undefined> {
   const { network, findings } = context
   const url = new URL(`https://${name}/.well-known/matrix/server`)
-  const endpoints = await network.endpoints(name, 443)
+  const all = await network.endpoints(name, 443)
+  const endpoints = all.slice(0, MAX_ADDRESSES_CHECKED)
+  if (all.length > endpoints.length) {
+    findings.add(STEP, 'ok', `${name} has ${all.length} addresses: the first ${endpoints.length} are checked, not the other ${all.length - endpoints.length}`)
+  }
   if (endpoints.length === 0) {
     findings.addDependingOnFallback(STEP, 'warn', `${name} has no A or AAAA record: remote servers cannot fetch ${url.href}`,
       `publish the address of the web server for ${name}, or delegate with SRV records`)
@@ -89,8 +95,8 @@ function compareAddresses (context: CheckContext, endpoints: readonly Endpoint[]
   if (endpoints.length > 1) {
     for (const [index, answer] of answers.entries()) {
       const address = formatEndpoint(endpoints[index]!)
-      if (!answer.ok && answer.unreachable === true) {
-        findings.add(STEP, 'ok', `not checked: no route from this machine (${answer.error})`, undefined, address)
+      if (!answer.ok && answer.notChecked !== undefined) {
+        findings.add(STEP, 'ok', notCheckedText(answer.notChecked, answer.error), undefined, address)
       } else if (!answer.ok && !answer.connected && connected.length > 0) {
         findings.add(STEP, 'warn', `refuses the connection (${answer.error}): remote servers move on to another address, after a delay`,
           'make every address of the name answer, or remove this one from DNS', address)

@@ -5,7 +5,7 @@ import { parseJson, type FieldProblem } from '../validators.js'
 import type { CheckContext } from './context.js'
 import type { Hop } from './fetch.js'
 import type { Step } from './findings.js'
-import { contentType, isJsonType, type Exchange } from './network.js'
+import { contentType, isJsonType, type Exchange } from './exchange.js'
 
 export function reportCorsOnHops (context: CheckContext, step: Step, hops: readonly Hop[]): void {
   for (const hop of hops) {

@@ -4,7 +4,8 @@
 import t from 'tap'
 import { checkDelegation } from '../../src/check/check.js'
 import { GO_AGENT, SYNAPSE_AGENT } from '../../src/check/context.js'
-import { ExchangeError, isNoRoute, Network, type ExchangeRequest } from '../../src/check/network.js'
+import { ExchangeError, isNoRoute, type ExchangeRequest } from '../../src/check/exchange.js'
+import { Network } from '../../src/check/network.js'
 import { APEX, check, closeWorld, delegateTo, HS, json, OPTIONS, seen, setUp, signedKeys } from './world.js'
 
 t.teardown(closeWorld)
@@ -66,7 +67,7 @@ t.test('an address this machine has no route to is not checked, and says nothing
   class NoIpv6 extends Network {
     override exchange (outgoing: ExchangeRequest) {
       return outgoing.endpoint.address === '2001:db8::9'
-        ? Promise.reject(new ExchangeError('connect ENETUNREACH 2001:db8::9', false, true))
+        ? Promise.reject(new ExchangeError('connect ENETUNREACH 2001:db8::9', false, 'no route'))
         : super.exchange(outgoing)
     }
   }
@@ -81,4 +82,24 @@ t.test('an address this machine has no route to is not checked, and says nothing
   t.equal(report.summary.verdict, 'federates', JSON.stringify(report.findings.filter(finding => finding.level !== 'ok')))
   t.equal(isNoRoute(Object.assign(new Error('x'), { code: 'EADDRNOTAVAIL' })), true)
   t.equal(isNoRoute(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), false)
+})
+
+t.test('the checker\'s own limits (EMFILE and the like) are reported as its own, never as the server\'s', async t => {
+  // The ::1 address of the target finds this process out of file descriptors.
+  class OutOfDescriptors extends Network {
+    override exchange (outgoing: ExchangeRequest) {
+      const message = 'this process has no file descriptor left (EMFILE): the check\'s own limit, not the server\'s'
+      return outgoing.endpoint.address === '::1'
+        ? Promise.reject(new ExchangeError(message, false, 'local limit'))
+        : super.exchange(outgoing)
+    }
+  }
+  setUp(delegateTo(`v6.example.com:${HS}`))
+  const { dnsServer, ca, overrides } = OPTIONS
+  const network = new OutOfDescriptors({ dnsServer, ca, overrides, timeoutMs: 3000 })
+  const report = await checkDelegation({ ...OPTIONS, network })
+  t.match(report.findings.filter(finding => finding.address === `[::1]:${HS}`), [
+    { step: 'TLS', level: 'ok', detail: /^not checked: this process has no file descriptor left \(EMFILE\): the check's own limit, not the server's$/ }
+  ])
+  t.equal(report.summary.verdict, 'federates')
 })

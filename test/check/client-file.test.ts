@@ -50,3 +50,15 @@ t.test('the client well-known, as a browser client reads it', async t => {
     t.equal(report.federates, true)
   }
 })
+
+t.test('each obsolete key ⚠ with what replaced it; a tile server in the wrong shape ⚠', async t => {
+  const base = { 'm.homeserver': { base_url: 'https://matrix.example.com' } }
+  setUp({ '* /.well-known/matrix/client': json({ ...base, 'org.matrix.msc2965.authentication': {}, 'm.authentication': {}, 'im.vector.riot.e2ee': {} }) })
+  t.match((await check()).find('client well-known', 'warn'), [
+    { detail: /^"org\.matrix\.msc2965\.authentication" is obsolete: clients find the sign-in server through \/_matrix\/client\/v1\/auth_metadata/, fix: 'remove "org.matrix.msc2965.authentication"' },
+    { detail: /^"m\.authentication" is obsolete: it was never in the spec/ },
+    { detail: /^"im\.vector\.riot\.e2ee" is obsolete: Element reads io\.element\.e2ee instead$/ }
+  ])
+  setUp({ '* /.well-known/matrix/client': json({ ...base, 'm.tile_server': { map_style_url: 'http://tiles.example.com/style.json' } }) })
+  t.match((await check()).find('client well-known', 'warn'), [{ detail: /^"m\.tile_server" has a map_style_url that uses http:\/\/.*: clients cannot show maps$/ }])
+})

@@ -1,7 +1,7 @@
 // A client's request through redirects and addresses, against the loopback
 // world of world.ts.
 import t from 'tap'
-import { fetchFollowingRedirects } from '../../src/check/fetch.js'
+import { fetchFollowingRedirects, notCheckedText } from '../../src/check/fetch.js'
 import { Network } from '../../src/check/network.js'
 import { APEX, CA, closeWorld, DNS_SERVER, json, seen, setUp } from './world.js'
 
@@ -63,4 +63,9 @@ t.test('ends with the reason on a loop, too many hops, a bad Location, plain htt
   setUp()
   t.match(await fetchFollowingRedirects(network(false), START, { headers: {} }),
     { ok: false, connected: true, error: /^GET https:\/\/example\.com\/start failed: the certificate is not valid for example\.com: / })
+})
+
+t.test('an address this machine could not try is reported as not checked, with why', async t => {
+  t.equal(notCheckedText('no route', 'connect ENETUNREACH ::9'), 'not checked: no route from this machine (connect ENETUNREACH ::9)')
+  t.equal(notCheckedText('local limit', 'this process has no file descriptor left (EMFILE)'), 'not checked: this process has no file descriptor left (EMFILE)')
 })

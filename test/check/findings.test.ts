@@ -29,5 +29,12 @@ t.test('a finding that depends on the fallback is ✗ until settled, then its ow
 
 t.test('the federation path is the steps before the client files', async t => {
   t.same(STEPS.filter(isFederationStep), ['server name', 'server well-known', 'resolve', 'TLS', 'server keys', 'server version'])
-  t.same(STEPS.filter(step => !isFederationStep(step)), ['client well-known', 'support well-known'])
+  t.same(STEPS.filter(step => !isFederationStep(step)), ['client well-known', 'client TLS', 'calls', 'sign-in', 'support well-known'])
+})
+
+t.test('a detail, much of which can come from the remote side, stays a line of readable length', async t => {
+  const findings = new Findings()
+  findings.add('server well-known', 'fail', 'x'.repeat(5000))
+  t.equal(findings.all[0]!.detail.length, 1000)
+  t.match(findings.all[0]!.detail, /^x+…$/)
 })

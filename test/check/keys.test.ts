@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign } from 'node:crypto'
 import anotherJson from 'another-json'
 import t from 'tap'
 import { canonicalJson, isoTime, keyFindings } from '../../src/check/keys.js'
-import { contentType } from '../../src/check/network.js'
+import { contentType } from '../../src/check/exchange.js'
 
 const NOW = Date.UTC(2026, 11, 2)
 const { publicKey, privateKey } = generateKeyPairSync('ed25519')

@@ -1,6 +1,7 @@
 // Step 2, where remote servers connect, against the loopback world of world.ts.
 import t from 'tap'
-import { check, closeWorld, delegateTo, HS, setUp } from './world.js'
+import { MAX_CONNECTIONS } from '../../src/check/network.js'
+import { check, closeWorld, delegateTo, HS, inFlight, setUp } from './world.js'
 
 t.teardown(closeWorld)
 
@@ -30,4 +31,20 @@ t.test('resolution: SRV chains, the deprecated SRV ⚠, a CNAME target ⚠, the 
   const dangling = await check()
   t.match(dangling.find('resolve', 'fail'), [{ detail: 'noaddress.example.com has no A or AAAA record' }])
   t.equal(dangling.report.summary.verdict, 'does not federate')
+})
+
+t.test('a hostile answer of 300 SRV targets: the first ten checked, a few connections at once, a short report and a verdict', async t => {
+  setUp({}, 'many.example.com')
+  const { report, text, find } = await check({ name: 'many.example.com' })
+  t.comment(`300 targets: ${text.length} characters of report`)
+  t.match(find('resolve'), [
+    { level: 'ok', detail: /^SRV _matrix-fed\._tcp\.many\.example\.com → t0\.many\.example\.com:\d+ \(priority 10, weight 5\), .*, then t9\.many\.example\.com:\d+ \(priority 10, weight 5\), and 290 more$/ },
+    { level: 'ok', detail: 'the first 10 targets are checked: homeservers try the other 290 only when those fail' }
+  ])
+  t.equal(find('server keys', 'ok').length, 10, 'each checked target\'s working address')
+  t.equal(find('TLS', 'warn').length, 10, 'each checked target\'s refusing address, which servers move on from')
+  t.notOk(/EMFILE|ENFILE|file descriptor/.test(text), 'no resource error')
+  t.ok(text.length < 10_000, 'a report a person can read')
+  t.ok(inFlight.max <= MAX_CONNECTIONS, `at most ${MAX_CONNECTIONS} requests at once (${inFlight.max})`)
+  t.equal(report.summary.verdict, 'federates with warnings')
 })

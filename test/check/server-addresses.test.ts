@@ -1,7 +1,7 @@
 // Steps 3 to 5 on every address, against the loopback world of world.ts:
 // TLS, the signed keys and the server version.
 import t from 'tap'
-import { check, closeWorld, delegateTo, EXPIRING, HS, json, setUp, signedKeys, TLS11 } from './world.js'
+import { APEX, check, closeWorld, delegateTo, EXPIRING, HS, json, OPTIONS, setUp, signedKeys, TLS11 } from './world.js'
 
 t.teardown(closeWorld)
 
@@ -65,4 +65,14 @@ t.test('the server version: reported ✓, missing ⚠', async t => {
   t.match((await check()).find('server version'), [{ level: 'ok', detail: 'Conduit (no version)' }])
   setUp({ '* /_matrix/federation/v1/version': { status: 200, hangUp: true } })
   t.match((await check()).find('server version'), [{ level: 'warn', detail: /failed: socket hang up/ }])
+})
+
+t.test('a host with more addresses than are worth checking: the first eight, and a line for the rest', async t => {
+  setUp(delegateTo(`wide.example.com:${HS}`), 'wide.example.com')
+  const overrides = new Map([...OPTIONS.overrides!, ['wide.example.com:443', { addresses: [], port: APEX }]])
+  const { find, report } = await check({ name: 'wide.example.com', overrides })
+  t.match(find('server well-known'), [{ level: 'ok', detail: 'wide.example.com has 10 addresses: the first 8 are checked, not the other 2' }])
+  t.match(find('TLS'), [{ level: 'ok', detail: 'wide.example.com has 10 addresses: the first 8 are checked, not the other 2' }])
+  t.equal(find('TLS').filter(finding => finding.address !== undefined).length, 8)
+  t.equal(report.summary.verdict, 'federates with warnings')
 })

@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { CheckContext } from '../../src/check/context.js'
 import { Findings } from '../../src/check/findings.js'
-import type { Exchange } from '../../src/check/network.js'
+import type { Exchange } from '../../src/check/exchange.js'
 import { judgeFile, reportCorsOnHops, reportDocumentHeaders } from '../../src/check/well-known-files.js'
 import { supportDocumentProblem } from '../../src/validators.js'
 

@@ -1,7 +1,7 @@
 // The package's bin, started as a process against the loopback world of
 // test/check/world.ts: exit codes, --strict and --json as a monitor sees them.
 import t from 'tap'
-import { APEX, CA_FILE, closeWorld, delegateTo, DNS_SERVER, HS, setUp } from '../check/world.js'
+import { APEX, CA_FILE, closeWorld, delegateTo, DNS_SERVER, HS, json, setUp, signedKeys } from '../check/world.js'
 import { runCli } from './helper.js'
 
 t.teardown(closeWorld)
@@ -24,4 +24,17 @@ t.test('the command line: exit 0 with warnings, 1 with --strict or a failure, --
   const failing = await runCli(['check', 'example.com', ...common.slice(0, -2)])
   t.equal(failing.code, 1, 'with the default timeout too')
   t.match(failing.out, /fix: m\.server has a scheme/)
+})
+
+t.test('300 SRV targets under a low file descriptor limit: a verdict, and no resource error', async t => {
+  setUp({ '* /_matrix/key/v2/server': json(signedKeys('many.example.com')) }, 'many.example.com')
+  // The check's own connections stay few whatever the DNS answer holds: 64
+  // descriptors are enough, where one connection per address would need hundreds.
+  const args = ['check', 'many.example.com', '--dns-server', DNS_SERVER, '--ca-file', CA_FILE, '--timeout', '5']
+  const { code, out, err } = await runCli(args, undefined, { maxOpenFiles: 64 })
+  t.equal(err, '')
+  t.notOk(/EMFILE|ENFILE|file descriptor/.test(out), 'no resource error')
+  t.match(out, /the first 10 targets are checked: homeservers try the other 290 only when those fail/)
+  t.match(out, /many\.example\.com federates, with \d+ warnings: see ⚠ above\.\n$/)
+  t.equal(code, 0)
 })

@@ -24,6 +24,8 @@ export interface RunOptions {
    * hooks would slow down while what they run is covered by the other tests.
    */
   readonly coverage?: boolean
+  /** The most file descriptors the process may have open (the shell's ulimit -n). */
+  readonly maxOpenFiles?: number
 }
 
 export interface Running {
@@ -57,8 +59,10 @@ const uncovered = { PATH: process.env.PATH }
 
 export function run (env: Readonly<Record<string, string | undefined>>, args: readonly string[] = [],
   options: RunOptions = {}): Running {
-  const { cwd, nodeArgs = [], entry = SERVER_ENTRY, coverage = true } = options
-  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
+  const { cwd, nodeArgs = [], entry = SERVER_ENTRY, coverage = true, maxOpenFiles } = options
+  const argv = [process.execPath, ...nodeArgs, entry, ...args]
+  const [command, ...commandArgs] = maxOpenFiles === undefined ? argv : ['sh', '-c', `ulimit -n ${maxOpenFiles} && exec "$0" "$@"`, ...argv]
+  const child = spawn(command!, commandArgs, {
     cwd,
     env: { ...(coverage ? inherited : uncovered), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -105,9 +109,9 @@ export async function start (t: Test, env: Readonly<Record<string, string | unde
 }
 
 /** Runs the command line to its end. */
-export async function runCli (args: readonly string[],
-  entry = CLI_ENTRY): Promise<{ code: number | null, out: string, err: string }> {
-  const running = run({}, args, { entry })
+export async function runCli (args: readonly string[], entry = CLI_ENTRY,
+  options: Omit<RunOptions, 'entry'> = {}): Promise<{ code: number | null, out: string, err: string }> {
+  const running = run({}, args, { ...options, entry })
   const { code } = await running.exited
   return { code, out: running.stdout(), err: running.stderr() }
 }

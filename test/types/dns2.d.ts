@@ -2,15 +2,17 @@
 declare module 'dns2' {
   import type { Socket } from 'node:dgram'
   interface Question { name: string, type: number }
-  interface Packet { questions: Question[], answers: object[] }
-  interface PacketStatic {
-    TYPE: Record<'A' | 'AAAA' | 'SRV', number>
-    CLASS: Record<'IN', number>
-    createResponseFromRequest (request: Packet): Packet
+  export interface Packet {
+    header: { id: number }
+    questions: Question[]
   }
+  interface PacketStatic {
+    parse (message: Buffer): Packet
+  }
+  type Handler = (request: Packet, send: (response: Buffer) => void) => void
   const dns2: {
     Packet: PacketStatic
-    createUDPServer (handler: (request: Packet, send: (response: Packet) => void) => void): Socket
+    createUDPServer (handler: Handler): Socket
   }
   export default dns2
 }
