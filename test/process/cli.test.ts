@@ -1,7 +1,7 @@
 // The package's bin, started as a process against the loopback world of
 // test/check/world.ts: exit codes, --strict and --json as a monitor sees them.
 import t from 'tap'
-import { APEX, CA_FILE, closeWorld, delegateTo, DNS_SERVER, HS, json, setUp, signedKeys } from '../check/world.js'
+import { APEX, CA_FILE, closeWorld, delegateTo, DNS_SERVER, HS, json, matrixError, setUp, signedKeys } from '../check/world.js'
 import { runCli } from './helper.js'
 
 t.teardown(closeWorld)
@@ -37,4 +37,18 @@ t.test('300 SRV targets under a low file descriptor limit: a verdict, and no res
   t.match(out, /the first 10 targets are checked: homeservers try the other 290 only when those fail/)
   t.match(out, /many\.example\.com federates, with \d+ warnings: see ⚠ above\.\n$/)
   t.equal(code, 0)
+})
+
+t.test('client-side failures: exit 0, the last line naming them; 1 with --strict; clientProblems in --json', async t => {
+  setUp({
+    '* /_matrix/client/v1/rtc/transports': matrixError(404, 'M_UNRECOGNIZED'),
+    '* /_matrix/client/unstable/org.matrix.msc4143/rtc/transports': matrixError(404, 'M_UNRECOGNIZED')
+  })
+  const common = ['--dns-server', DNS_SERVER, '--ca-file', CA_FILE, '--connect-to', `example.com:443::${APEX}`, '--connect-to', `matrix.example.com:443::${HS}`, '--timeout', '3']
+  const [lenient, strict] = await Promise.all([runCli(['check', 'example.com', ...common]), runCli(['check', 'example.com', '--json', '--strict', ...common])])
+  t.equal(lenient.code, 0, 'calls do not decide federation')
+  t.match(lenient.out, /✗ no focus for calls: .*\n {6}fix: publish your LiveKit JWT service/)
+  t.match(lenient.out, /\nexample\.com federates; calls will fail: see ✗ above\.\n$/)
+  t.equal(strict.code, 1, '--strict fails on a client-side ✗')
+  t.match(JSON.parse(strict.out), { federates: true, summary: { verdict: 'federates', failures: 1, clientProblems: ['calls will fail'] } })
 })
