@@ -4,14 +4,15 @@ import fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { createHostTable, type HostTable } from './domains/host-table.js'
 import { addDrain } from './drain.js'
-import { addFallbackAnswers, answerFrameworkError, clientErrorHandler, replaceNodeAnswers } from './fallback-answers.js'
+import { addFallbackAnswers, answerFrameworkError, parserRefusals, replaceNodeAnswers } from './fallback-answers.js'
 import { documentErrors } from './fixed-answers.js'
 import { SERVER_LIMITS, type ServerLimits } from './limits.js'
 import { createLogger, type Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
+import { addRequestGuards } from './request-guards.js'
 import { requestHost } from './request-host.js'
 import { addRequestLog } from './request-log.js'
-import { addRequestMetrics } from './request-metrics.js'
+import { countAnswers } from './request-metrics.js'
 import { documentPreparer } from './responses.js'
 import { healthRoutes } from './routes/health.js'
 import { wellKnownRoutes } from './routes/well-known.js'
@@ -40,6 +41,7 @@ const noSchemas = () => () => { throw new Error('matrix-well-known routes declar
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const log = options.log ?? createLogger(config.logLevel)
   const limits = { ...SERVER_LIMITS, ...options.limits }
+  const count = options.metrics?.countRequest
   const app = fastify({
     // Addresses and ranges as checked by config.ts with proxy-addr (Fastify's types want a mutable list).
     trustProxy: config.trustProxy as boolean | string[],
@@ -53,21 +55,26 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
       headersTimeout: limits.headersTimeout,
       maxHeaderSize: limits.maxHeaderSize,
       connectionsCheckingInterval: limits.connectionsCheckingInterval,
-      // Node's own 400 has neither JSON nor CORS: the document routes check Host themselves.
+      // Node's own 400 has neither JSON nor CORS: the request guards check Host themselves.
       requireHostHeader: false
     },
-    clientErrorHandler,
+    clientErrorHandler: parserRefusals(count),
     schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
     frameworkErrors: answerFrameworkError
   })
 
-  replaceNodeAnswers(app.server)
+  // Every header line is kept, so that a second Host cannot hide after thousands of others;
+  // maxHeaderSize still bounds them all.
+  app.server.maxHeadersCount = 0
+  replaceNodeAnswers(app.server, count)
   if (config.logRequests) addRequestLog(app, log)
-  if (options.metrics !== undefined) addRequestMetrics(app, options.metrics)
+  if (count !== undefined) countAnswers(app.server, count)
   const isDraining = addDrain(app, { lingerMs: limits.closeLingerMs })
+  addRequestGuards(app, { bodyLimit: limits.bodyLimit, isDraining })
 
-  // Bodies are never used: read (up to bodyLimit) and drop whatever arrives, so
-  // that any method other than GET, HEAD and OPTIONS meets its 405.
+  // Bodies are never used. A document path refuses other methods before any body
+  // is read (request guards); elsewhere a body is read (up to bodyLimit) and
+  // dropped, so that its request meets its 404 whatever its content type.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => { done(null) })
 
@@ -85,7 +92,6 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     documentsFor: multiDomain
       ? request => hosts.lookup(requestHost(request, config.trustForwardedHost))
       : () => singleDomainDocuments,
-    isDraining,
     errors: documentErrors(vary)
   })
   await app.register(healthRoutes, { isDraining })

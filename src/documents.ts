@@ -12,15 +12,29 @@ export type DocumentName = typeof DOCUMENT_NAMES[number]
 export const WELL_KNOWN_PREFIX = '/.well-known/matrix/'
 const DOCUMENT_BY_PATH = new Map<string, DocumentName>(DOCUMENT_NAMES.map(name => [`${WELL_KNOWN_PREFIX}${name}`, name]))
 
-/** A request target's path: the query aside. */
+/** A request target's path: the query aside, and the scheme and authority of an absolute-form target. */
 export function targetPath (url: string): string {
   const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
+  const path = query === -1 ? url : url.slice(0, query)
+  if (path.startsWith('/')) return path
+  const authority = path.indexOf('//')
+  const start = authority === -1 ? -1 : path.indexOf('/', authority + 2)
+  return start === -1 ? '' : path.slice(start)
 }
 
-/** The document a request target names, if any. */
+/**
+ * The document a request target names, if any, however its path is spelled:
+ * the router decodes percent-escapes, so "%73erver" reaches the server document.
+ */
 export function documentAtPath (url: string): DocumentName | undefined {
-  return DOCUMENT_BY_PATH.get(targetPath(url))
+  const path = targetPath(url)
+  const document = DOCUMENT_BY_PATH.get(path)
+  if (document !== undefined || !path.includes('%')) return document
+  try {
+    return DOCUMENT_BY_PATH.get(decodeURIComponent(path))
+  } catch {
+    return undefined
+  }
 }
 
 /** Serialised bodies, exactly as served; a missing one is answered with 404. */

@@ -5,18 +5,15 @@
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { documentAtPath } from './documents.js'
 import { clientErrorResponse, FIXED_ANSWERS } from './fixed-answers.js'
 import type { Logger } from './logger.js'
+import type { AnswerCounter } from './request-metrics.js'
 import { messageBytes, sendPrepared } from './wire.js'
 
 export function addFallbackAnswers (app: FastifyInstance, log: Logger): void {
-  // A document path without a route for the method: a method Fastify does not
-  // route (PROPFIND, LINK…) is as unwelcome there as POST.
-  app.setNotFoundHandler((request, reply) => {
-    const onDocumentPath = documentAtPath(request.url) !== undefined
-    sendPrepared(reply, onDocumentPath ? FIXED_ANSWERS.methodNotAllowed : FIXED_ANSWERS.notFound)
-  })
+  // A document path never gets here: every method it answers has a route, and
+  // the request guards answer every other one with 405.
+  app.setNotFoundHandler((request, reply) => sendPrepared(reply, FIXED_ANSWERS.notFound))
 
   app.setErrorHandler((error: Error & { statusCode?: number, code?: string }, request, reply) => {
     // Fastify refuses QUERY without a Content-Type before any route runs.
@@ -47,14 +44,22 @@ const STATUS_BY_PARSER_ERROR: Readonly<Record<string, number>> = {
 
 const PARSER_ANSWERS = new Map([400, 408, 431].map(status => [status, messageBytes(clientErrorResponse(status))]))
 
-/** Fastify's clientErrorHandler option: what Node's parser refuses never reaches Fastify, and is answered here. */
-export function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
-  // A client that reset or left has nothing left to read.
-  if (!socket.writable) {
-    socket.destroy()
-    return
+/**
+ * For Fastify's clientErrorHandler option: what Node's parser refuses never
+ * reaches Fastify, and is answered here, and counted as `other` (its target
+ * is not known) when metrics are on.
+ */
+export function parserRefusals (count?: AnswerCounter): (error: Error & { code?: string }, socket: Socket) => void {
+  return (error, socket) => {
+    // A client that reset or left has nothing left to read.
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    const status = STATUS_BY_PARSER_ERROR[String(error.code)] ?? 400
+    socket.end(PARSER_ANSWERS.get(status) as Buffer)
+    count?.('other', status)
   }
-  socket.end(PARSER_ANSWERS.get(STATUS_BY_PARSER_ERROR[String(error.code)] ?? 400) as Buffer)
 }
 
 const EXPECTATION_FAILED = clientErrorResponse(417)
@@ -63,15 +68,18 @@ const CONNECT_REFUSED = messageBytes(FIXED_ANSWERS.methodNotAllowed)
 /**
  * The answers node:http would otherwise give itself, without JSON or CORS: 417
  * for an Expect it does not know, and nothing at all (a closed connection) for
- * CONNECT.
+ * CONNECT. The 417 closes its connection: the body the client meant to send
+ * after its expectation is never read.
  */
-export function replaceNodeAnswers (server: Server): void {
+export function replaceNodeAnswers (server: Server, count?: AnswerCounter): void {
   server.on('checkExpectation', (request, response) => {
+    response.setHeader('connection', 'close')
     response.writeHead(EXPECTATION_FAILED.statusCode, EXPECTATION_FAILED.rawHeaders())
     response.end(EXPECTATION_FAILED.body)
   })
   server.on('connect', (request, socket: Socket) => {
     socket.on('error', () => {})
     socket.end(CONNECT_REFUSED)
+    count?.('other', FIXED_ANSWERS.methodNotAllowed.statusCode)
   })
 }

@@ -17,6 +17,10 @@ const errorAnswer = (statusCode: number, errcode: string, message: string, heade
   prepareResponse(statusCode, { json: matrixError(errcode, message), headers })
 
 const NO_STORE = { 'cache-control': 'no-store' }
+// A 404 is cacheable by default, and a shared cache in front keeps one as long
+// as it likes without this: a host just added to the domains file, or a
+// document just configured, then shows through it within a minute.
+const NOT_FOUND_CACHING = { 'cache-control': 'public, max-age=60' }
 
 const NOT_CONFIGURED: Record<DocumentName, string> = {
   server: 'No server delegation is configured here',
@@ -34,7 +38,7 @@ export interface DocumentErrors {
 
 /** The 404s of the document routes; in multi-domain mode they vary by host like the documents. */
 export function documentErrors (vary?: string): DocumentErrors {
-  const headers = vary === undefined ? undefined : { vary }
+  const headers = vary === undefined ? NOT_FOUND_CACHING : { ...NOT_FOUND_CACHING, vary }
   return Object.freeze({
     notConfigured: Object.freeze(Object.fromEntries(DOCUMENT_NAMES.map(name =>
       [name, errorAnswer(404, 'M_NOT_FOUND', NOT_CONFIGURED[name], headers)])) as Record<DocumentName, PreparedResponse>),
@@ -43,7 +47,7 @@ export function documentErrors (vary?: string): DocumentErrors {
 }
 
 export const FIXED_ANSWERS = Object.freeze({
-  notFound: errorAnswer(404, 'M_NOT_FOUND', 'Not found: this service serves /.well-known/matrix/ only'),
+  notFound: errorAnswer(404, 'M_NOT_FOUND', 'Not found: this service serves /.well-known/matrix/ only', NOT_FOUND_CACHING),
   methodNotAllowed: errorAnswer(405, 'M_UNRECOGNIZED', `Method not allowed: use ${ALLOWED}`, { allow: ALLOWED }),
   badRequest: errorAnswer(400, 'M_UNRECOGNIZED', 'Bad request'),
   internalError: errorAnswer(500, 'M_UNKNOWN', 'Internal server error'),

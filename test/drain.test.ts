@@ -48,3 +48,16 @@ t.test('beginDrain alone only changes the answers', async t => {
   t.equal((await app.inject('/readyz')).statusCode, 503)
   t.equal((await app.inject('/healthz')).statusCode, 200)
 })
+
+t.test('while draining, every answer closes its connection: probes, 404s and refusals too', async t => {
+  const app = await build(t)
+  app.beginDrain()
+  const requests: Array<[string, string]> = [
+    ['GET', '/.well-known/matrix/server'], ['GET', '/readyz'], ['GET', '/healthz'], ['GET', '/nowhere'],
+    ['POST', '/.well-known/matrix/client'], ['OPTIONS', '/.well-known/matrix/client']
+  ]
+  for (const [method, url] of requests) {
+    const response = await app.inject({ method: method as 'GET', url })
+    t.equal(response.headers.connection, 'close', `${method} ${url} (${response.statusCode})`)
+  }
+})

@@ -34,3 +34,11 @@ t.test('a document\'s 404s name what is missing, and vary by host in multi-domai
   t.equal(header(multi.notConfigured.server, 'vary'), 'Host')
   t.match(String(multi.unknownHost.body), /No delegation is configured for this host/)
 })
+
+t.test('every 404 may be cached a minute at most, so that a new host or document shows through a shared cache', async t => {
+  for (const [what, answer] of [['not found', FIXED_ANSWERS.notFound], ['unknown host', documentErrors('Host').unknownHost],
+    ['not configured', documentErrors().notConfigured.server], ['not configured, by host', documentErrors('Host').notConfigured.client]] as const) {
+    t.equal(answer.statusCode, 404, what)
+    t.equal(header(answer, 'cache-control'), 'public, max-age=60', what)
+  }
+})

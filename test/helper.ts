@@ -81,13 +81,21 @@ export async function until (condition: () => boolean | Promise<boolean>, what: 
   }
 }
 
-/** Writes raw bytes to a fresh connection and returns everything read until the server closes it. */
-export async function exchange (port: number, request: string | Buffer): Promise<string> {
+/**
+ * Writes raw bytes to a fresh connection and returns everything read until the
+ * server closes it; with `timeoutMs`, until then at most, marked when it ran out.
+ */
+export async function exchange (port: number, request: string | Buffer,
+  options: { timeoutMs?: number } = {}): Promise<string> {
   const socket = connect(port, '127.0.0.1')
   socket.write(request)
+  let ranOut = false
+  const stop = () => { ranOut = true; socket.destroy() }
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(stop, options.timeoutMs)
   const chunks: Buffer[] = []
   for await (const chunk of socket) chunks.push(chunk)
-  return Buffer.concat(chunks).toString('latin1')
+  clearTimeout(timer)
+  return Buffer.concat(chunks).toString('latin1') + (ranOut ? `[no close within ${options.timeoutMs} ms]` : '')
 }
 
 /** A new directory under the system's temporary directory, removed with all it holds when `t` ends. */

@@ -110,9 +110,13 @@ t.test('other methods on a document answer 405 with Allow and CORS', async t => 
   t.equal(json.statusCode, 405, 'a body is never parsed')
 })
 
-t.test('a request body above the limit is refused with 413', async t => {
+t.test('a request body above the limit is refused with 413, whatever the method; on a document, other methods get 405 first', async t => {
   const app = await build(t)
-  const response = await app.inject({ method: 'POST', url: '/.well-known/matrix/server', payload: 'x'.repeat(2048) })
+  const post = await app.inject({ method: 'POST', url: '/.well-known/matrix/server', payload: 'x'.repeat(2048) })
+  t.equal(post.statusCode, 405)
+  t.equal(post.headers.allow, 'GET, HEAD, OPTIONS')
+  t.equal(post.headers.connection, 'close', 'its body is never read')
+  const response = await app.inject({ method: 'GET', url: '/.well-known/matrix/server', payload: 'x'.repeat(2048) })
   t.equal(response.statusCode, 413)
   t.same(response.json(), { errcode: 'M_TOO_LARGE', error: 'Payload Too Large' })
   t.match(response.headers, { 'content-type': 'application/json', ...CORS })
@@ -122,7 +126,7 @@ t.test('a body that does not match its Content-Length is a 400', async t => {
   const app = await build(t)
   const response = await app.inject({
     method: 'PUT',
-    url: '/.well-known/matrix/server',
+    url: '/elsewhere',
     headers: { 'content-length': '10' },
     payload: 'abc'
   })
