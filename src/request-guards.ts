@@ -32,8 +32,7 @@ export function addRequestGuards (app: FastifyInstance, options: GuardOptions): 
     if (!hasValidHost(raw.rawHeaders, raw.httpVersion)) refusal = FIXED_ANSWERS.badRequest
     else if (!ALLOWED.has(raw.method!) && documentAtPath(raw.url!) !== undefined) {
       refusal = FIXED_ANSWERS.methodNotAllowed
-    }
-    else if (Number(raw.headers['content-length'] ?? 0) > bodyLimit) refusal = TOO_LARGE
+    } else if (Number(raw.headers['content-length'] ?? 0) > bodyLimit) refusal = TOO_LARGE
     if (refusal === undefined) {
       // A body is read only to be refused, and the documents' methods take none:
       // one sent in chunks, whose size is unknown, is not read at all.
