@@ -28,11 +28,7 @@ export function addRequestGuards (app: FastifyInstance, options: GuardOptions): 
     // Keep-alive clients move to a replica that is staying; after an Upgrade
     // request node:http reads nothing more from the connection.
     if (isDraining() || raw.headers.upgrade !== undefined) reply.raw.setHeader('connection', 'close')
-    let refusal: PreparedResponse | undefined
-    if (!hasValidHost(raw.rawHeaders, raw.httpVersion)) refusal = FIXED_ANSWERS.badRequest
-    else if (!ALLOWED.has(raw.method!) && documentAtPath(raw.url!) !== undefined) {
-      refusal = FIXED_ANSWERS.methodNotAllowed
-    } else if (Number(raw.headers['content-length'] ?? 0) > bodyLimit) refusal = TOO_LARGE
+    const refusal = refusalOf(raw, bodyLimit)
     if (refusal === undefined) {
       // A body is read only to be refused, and the documents' methods take none:
       // one sent in chunks, whose size is unknown, is not read at all.
@@ -42,6 +38,14 @@ export function addRequestGuards (app: FastifyInstance, options: GuardOptions): 
     closeUnreadBody(raw, reply.raw)
     sendPrepared(reply, refusal)
   })
+}
+
+/** The answer that refuses a request before any route, or undefined to let it through. */
+function refusalOf (request: IncomingMessage, bodyLimit: number): PreparedResponse | undefined {
+  if (!hasValidHost(request.rawHeaders, request.httpVersion)) return FIXED_ANSWERS.badRequest
+  if (!ALLOWED.has(request.method!) && documentAtPath(request.url!) !== undefined) return FIXED_ANSWERS.methodNotAllowed
+  if (Number(request.headers['content-length'] ?? 0) > bodyLimit) return TOO_LARGE
+  return undefined
 }
 
 /** An answer given before the body was read: the connection closes after it, so that the body is never read. */
