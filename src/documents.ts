@@ -3,6 +3,7 @@
 // and the domains file go through, so that a document is validated, serialised
 // and capped alike wherever it comes from.
 import { clientDocumentProblem } from './client-document.js'
+import { unreachableHostProblem } from './federation-host.js'
 import { parseServerName, supportDocumentProblem, type FieldProblem } from './validators.js'
 
 export const DOCUMENT_NAMES = ['server', 'client', 'support', 'policy_server'] as const
@@ -62,11 +63,12 @@ function serialise (name: DocumentName, document: unknown): BuiltDocument {
   }
 }
 
-/** `{"m.server": …}` from a server name (`host[:port]`). */
+/** `{"m.server": …}` from a server name (`host[:port]`) that remote homeservers can reach. */
 export function serverDocument (serverName: unknown): BuiltDocument {
   if (typeof serverName !== 'string') return { problem: { field: 'server', problem: 'is not a string such as "matrix.example.com:443"' } }
   const parsed = parseServerName(serverName)
-  if (parsed.problem !== undefined) return { problem: { field: 'server', problem: parsed.problem } }
+  const problem = parsed.problem ?? unreachableHostProblem(parsed.value.hostname, parsed.value.kind)
+  if (problem !== undefined) return { problem: { field: 'server', problem } }
   return serialise('server', { 'm.server': serverName })
 }
 

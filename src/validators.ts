@@ -2,6 +2,7 @@
 // problem in plain words (to follow "<VARIABLE>=<value> ") or undefined when the
 // value is good, so config.ts, the domains file and the `check` command share them.
 import { isIP, isIPv6 } from 'node:net'
+import { numericHostProblem, privateHostWarning } from './federation-host.js'
 import { CONTROL, jsonTextFacts, jsonTextProblem } from './json-text.js'
 
 // Matrix spec, appendices "Server Name": dns-name is 1*255 of [A-Za-z0-9-.];
@@ -91,6 +92,8 @@ function dnsNameProblem (host: string): string | undefined {
 /** Advice that does not stop start-up, for a value parseServerName accepted. */
 export function serverNameWarnings (input: string, facts: ServerNameFacts): string[] {
   const warnings: string[] = []
+  const privateHost = privateHostWarning(facts.hostname, facts.kind)
+  if (privateHost !== undefined) warnings.push(privateHost)
   if (facts.port === undefined) {
     warnings.push(`"${input}" has no port: remote servers will look up SRV records for it and otherwise connect to port 8448; write "${input}:443" if the homeserver answers on 443`)
   }
@@ -144,10 +147,7 @@ export function httpsUrlProblem (input: string): string | undefined {
   const host = parseServerName(authority)
   if (host.problem !== undefined) return `has a host that ${host.problem}`
   // "0x7f.1" or "1.2.3": URL parsers read a name ending in a number as an IPv4 address.
-  if (host.value.kind === 'dns' && /(^|\.)(\d+|0x[0-9a-f]*)$/i.test(host.value.hostname)) {
-    return `has the host "${host.value.hostname}", which URL parsers read as an IPv4 address: write an address as four decimal numbers`
-  }
-  return undefined
+  return host.value.kind === 'dns' ? numericHostProblem(host.value.hostname) : undefined
 }
 
 /** The authority of an http(s) URL exactly as written (user info, host and port), or undefined for another target. */

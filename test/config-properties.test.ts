@@ -7,6 +7,8 @@ import fc from 'fast-check'
 import t from 'tap'
 import { ConfigError, loadConfig, type Environment } from '../src/config.js'
 import type { DocumentName } from '../src/documents.js'
+import { unreachableHostProblem } from '../src/federation-host.js'
+import { parseServerName } from '../src/validators.js'
 import { EVERYTHING, build } from './helper.js'
 
 const SEED = 20261128
@@ -39,14 +41,37 @@ const ipv4 = fc.ipV4()
 const ipv6 = fc.ipV6().map(address => `[${address}]`)
 const port = fc.integer({ min: 1, max: 65535 })
 const host = fc.oneof(dnsName, ipv4, ipv6)
-const serverName = fc.tuple(host, fc.option(port)).map(([name, p]) => p === null ? name : `${name}:${p}`)
+// What remote servers can reach: not loopback, unspecified or a numeric shorthand (federation-host.ts).
+const reachable = (name: string) => {
+  const { hostname, kind } = parseServerName(name).value!
+  return unreachableHostProblem(hostname, kind) === undefined
+}
+const serverName = fc.tuple(host.filter(reachable), fc.option(port)).map(([name, p]) => p === null ? name : `${name}:${p}`)
 
-t.test('every server name the grammar allows is served byte for byte', async t => {
+t.test('every server name the grammar allows that remote servers can reach is served byte for byte', async t => {
   fc.assert(fc.property(serverName, name => {
     const body = served({ MATRIX_SERVER: name }, 'server')
     return body === `{"m.server":"${name}"}`
   }), options)
   t.pass(`${RUNS} server names, seed ${SEED}`)
+})
+
+t.test('every loopback or unspecified address, written any way, is refused', async t => {
+  const unreachable = fc.oneof(
+    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255)).map(([a, b, c]) => `127.${a}.${b}.${c}`),
+    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255)).map(([a, b, c]) => `0.${a}.${b}.${c}`),
+    fc.constantFrom('[::1]', '[::]', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]', 'localhost', 'matrix.localhost'),
+    fc.integer({ min: 2130706432, max: 2147483647 }).map(String) // 127.0.0.0/8 as one number
+  )
+  fc.assert(fc.property(unreachable, fc.option(port), (name, p) => {
+    try {
+      load({ MATRIX_SERVER: p === null ? name : `${name}:${p}` })
+      return false
+    } catch (err) {
+      return err instanceof ConfigError && /loopback|unspecified|URL parsers read as an IPv4 address/.test(err.problems[0]!)
+    }
+  }), options)
+  t.pass(`${RUNS} unreachable hosts, seed ${SEED}`)
 })
 
 const insertAt = (text: string, at: number, piece: string) => text.slice(0, at) + piece + text.slice(at)

@@ -349,3 +349,23 @@ t.test('a domains file: a bad focus is refused naming the host and the key; obso
   t.equal(many.length, 21, 'twenty, then one line for the rest')
   t.equal(many.at(-1), 'MATRIX_DOMAINS_FILE: and 10 more such warnings about other hosts of the file')
 })
+
+t.test('MATRIX_SERVER refuses a host no remote server can reach, and warns about a private one', async t => {
+  for (const serverName of ['localhost:443', '127.0.0.1:8448', '[::1]:443', '0.0.0.0:443', '[::]:443', '2130706433:443', '0x7f.0.0.1:443', '127.1:8448']) {
+    const problems = problemsOf({ MATRIX_SERVER: serverName })
+    t.equal(problems.length, 1, serverName)
+    t.match(problems[0], new RegExp(`^MATRIX_SERVER=${JSON.stringify(serverName).replace(/[[\]().]/g, '\\$&')} has the host .*(loopback|unspecified|URL parsers read as an IPv4 address).* \\(example: MATRIX_SERVER=matrix\\.example\\.com:443\\)$`), serverName)
+  }
+  const { config, warnings } = loadConfig({ MATRIX_SERVER: '10.0.0.5:8448' }, { dotenvPath: false })
+  t.equal(config.documents.server, '{"m.server":"10.0.0.5:8448"}')
+  t.match(warnings, ['MATRIX_SERVER: 10.0.0.5 is a private address: only servers on the same private network can reach it, which suits a private federation only'])
+})
+
+t.test('a domains file\'s server: the same refusal, naming the host; the same advice', async t => {
+  const file = join(tempDir(t, 'config-server'), 'domains.json')
+  writeFileSync(file, JSON.stringify({ 'example.com': { server: 'matrix.example.com:443' }, 'example.org': { server: '[::1]:443' } }))
+  t.match(problemsOf({ MATRIX_DOMAINS_FILE: file }), [/^MATRIX_DOMAINS_FILE=".*" host "example\.org": server has the host \[::1\], a loopback address/])
+  writeFileSync(file, JSON.stringify({ 'example.com': { server: '192.168.1.2:8448' } }))
+  t.match(loadConfig({ MATRIX_DOMAINS_FILE: file }, { dotenvPath: false }).warnings,
+    ['MATRIX_DOMAINS_FILE: host "example.com": server 192.168.1.2 is a private address: only servers on the same private network can reach it, which suits a private federation only'])
+})

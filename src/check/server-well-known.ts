@@ -2,6 +2,7 @@
 // from every address of the name, as homeservers and as a browser — and judged
 // as they judge it (Matrix spec, server-server API, "Resolving server names").
 import type { IncomingHttpHeaders } from 'node:http'
+import { privateHostWarning, unreachableHostProblem } from '../federation-host.js'
 import { isPlainObject, parseJson, parseServerName } from '../validators.js'
 import { BROWSER_AGENT, GO_AGENT, SYNAPSE_AGENT, type CheckContext } from './context.js'
 import { fetchFollowingRedirects, notCheckedText, type Fetched, type Hop } from './fetch.js'
@@ -77,11 +78,14 @@ function judgeDocument (context: CheckContext, exchange: Exchange, answeredAt: U
     return undefined
   }
   const server = parseServerName(delegated)
-  if (server.problem !== undefined) {
-    findings.addDependingOnFallback(STEP, 'warn', `${facts}; m.server "${delegated.slice(0, 300)}" ${server.problem}`, `m.server ${server.problem}`)
+  const problem = server.problem ?? unreachableHostProblem(server.value.hostname, server.value.kind)
+  if (problem !== undefined) {
+    findings.addDependingOnFallback(STEP, 'warn', `${facts}; m.server "${delegated.slice(0, 300)}" ${problem}`, `m.server ${problem}`)
     return undefined
   }
   findings.add(STEP, 'ok', `${facts}; m.server = ${delegated}`)
+  const privateHost = privateHostWarning(server.value!.hostname, server.value!.kind)
+  if (privateHost !== undefined) findings.add(STEP, 'warn', privateHost, 'delegate to a public address or name, unless the federation is private')
   if (!isJsonType(type)) findings.add(STEP, 'warn', `served as ${type}: resolvers parse it anyway`, 'serve it as application/json')
   cachePeriod(context, exchange.headers)
   return delegated

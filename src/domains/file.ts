@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import { obsoleteKeyWarnings } from '../client-document.js'
 import { DOCUMENT_BUILDERS, DOCUMENT_NAMES, type DocumentBodies, type DocumentName } from '../documents.js'
+import { privateHostWarning } from '../federation-host.js'
 import { jsonTextFacts, jsonTextProblem } from '../json-text.js'
 import { readRegularFile } from '../regular-file.js'
 import { isPlainObject, parseServerName } from '../validators.js'
@@ -74,6 +75,9 @@ function entryDocuments (host: string, entry: unknown, warnings: string[]): Docu
   if (bodies.client !== undefined) {
     for (const warning of obsoleteKeyWarnings(entry.client as Record<string, unknown>)) warnings.push(`host "${host}": client ${warning}`)
   }
+  const server = bodies.server === undefined ? undefined : parseServerName(entry.server as string).value
+  const privateHost = server === undefined ? undefined : privateHostWarning(server.hostname, server.kind)
+  if (privateHost !== undefined) warnings.push(`host "${host}": server ${privateHost}`)
   return Object.freeze(bodies)
 }
 

@@ -3,7 +3,7 @@
 // missing file, its content type and cache period.
 import type { IncomingMessage } from 'node:http'
 import t from 'tap'
-import { APEX, check, closeWorld, delegateTo, HS, json, routes, setUp, signedKeys } from './world.js'
+import { APEX, check, closeWorld, delegateTo, HS, json, OPTIONS, routes, setUp, signedKeys } from './world.js'
 
 t.teardown(closeWorld)
 
@@ -137,4 +137,15 @@ t.test('the document: content type ⚠ and the cache period Synapse derives', as
   t.equal(await period({ expires: new Date(Date.now() + 2 * 3600_000).toUTCString() }), 'ok 2 h')
   t.equal(await period({ expires: 'soon' }), 'warn 5 min only')
   t.equal(await period({}), 'ok 24 h')
+})
+
+t.test('an m.server no remote server can reach is ✗ (⚠ when the fallback works); a private one ⚠', async t => {
+  for (const server of ['localhost:443', '127.0.0.1:8448', '[::1]:443', '2130706433:443']) {
+    setUp(delegateTo(server))
+    t.match((await check()).find('server well-known', 'fail'), [{ detail: new RegExp(`m\\.server "${server.replace(/[[\].]/g, '\\$&')}" has the host .*(loopback|URL parsers)`) }], server)
+  }
+  setUp(delegateTo(`10.0.0.1:${HS}`))
+  // Tests talk to loopback only: the private address is reached on 127.0.0.1.
+  const overrides = new Map([...OPTIONS.overrides!, [`10.0.0.1:${HS}`, { addresses: ['127.0.0.1'] }]])
+  t.match((await check({ overrides })).find('server well-known', 'warn'), [{ detail: /^10\.0\.0\.1 is a private address: only servers on the same private network can reach it/, fix: /unless the federation is private/ }])
 })
