@@ -9,6 +9,7 @@ import { DOCUMENT_VARIABLES, documentsFromSettings } from './document-settings.j
 import type { DocumentBodies } from './documents.js'
 import { loadDomainsFile, type DomainsFileError, type DomainsSnapshot, type YamlParser } from './domains/file.js'
 import type { LogLevel } from './logger.js'
+import { readableText } from './readable-text.js'
 import { ENV_SCHEMA, EXAMPLES, type SettingValues, type Variable } from './settings.js'
 import { listenHostProblem } from './validators.js'
 
@@ -59,11 +60,16 @@ export interface LoadOptions {
   readonly parseYaml?: YamlParser
 }
 
-/** One line per bad variable: its name, its value and a good example. */
+// A value, and a problem that may quote it (a file name, proxy-addr's message),
+// are shown cut to these lengths: a 120 KB value stays one readable line.
+const MAX_VALUE_SHOWN = 120
+const MAX_PROBLEM_SHOWN = 400
+
+/** One line per bad variable: its name, its value and a good example, every control character escaped. */
 function errorLine (variable: Variable, value: unknown, problem: string): string {
-  let shown = JSON.stringify(String(value))
-  if (shown.length > 120) shown = `${shown.slice(0, 119)}…"`
-  return `${variable}=${shown} ${problem} (example: ${variable}=${EXAMPLES[variable]})`
+  const shown = readableText(JSON.stringify(String(value)), MAX_VALUE_SHOWN)
+  const quoted = shown.endsWith('"') ? shown : `${shown}"`
+  return `${variable}=${quoted} ${readableText(problem, MAX_PROBLEM_SHOWN)} (example: ${variable}=${EXAMPLES[variable]})`
 }
 
 /**
@@ -83,7 +89,7 @@ function readDotenvFile (path: string | false): Record<string, string> {
   try {
     return readDotenv(path)
   } catch (err) {
-    throw new ConfigError([`${String(path)} cannot be read: ${(err as Error).message}`])
+    throw new ConfigError([readableText(`${String(path)} cannot be read: ${(err as Error).message}`, MAX_PROBLEM_SHOWN)])
   }
 }
 
@@ -182,6 +188,7 @@ export function loadConfig (env: Environment, options: LoadOptions): LoadedConfi
     documents = documentsFromSettings(raw, report, warnings)
   }
   if (problems.length > 0) throw new ConfigError(problems)
+  warnings.push(...idleSettingWarnings(raw, trustProxy as Config['trustProxy'], domainsFile !== undefined))
 
   const config: Config = {
     host: raw.HOST,
@@ -225,4 +232,21 @@ function readDomainsFile (path: string, parseYaml: YamlParser | undefined,
     report('MATRIX_DOMAINS_FILE', (err as DomainsFileError).message)
     return undefined
   }
+}
+
+/**
+ * Settings given a value that changes nothing in the mode the service runs in:
+ * worth a word, since whoever set them expects them to.
+ */
+function idleSettingWarnings (raw: SettingValues, trustProxy: Config['trustProxy'], multiDomain: boolean): string[] {
+  const warnings: string[] = []
+  if (raw.TRUST_FORWARDED_HOST && !multiDomain) {
+    warnings.push('TRUST_FORWARDED_HOST=true does nothing without MATRIX_DOMAINS_FILE: only multi-domain mode chooses documents by host')
+  } else if (raw.TRUST_FORWARDED_HOST && trustProxy === false) {
+    warnings.push('TRUST_FORWARDED_HOST=true does nothing while TRUST_PROXY is false: X-Forwarded-Host is believed only from a trusted proxy')
+  }
+  if (!multiDomain && raw.DOMAINS_FILE_CHECK_MS !== ENV_SCHEMA.properties.DOMAINS_FILE_CHECK_MS.default) {
+    warnings.push(`DOMAINS_FILE_CHECK_MS=${raw.DOMAINS_FILE_CHECK_MS} does nothing without MATRIX_DOMAINS_FILE: it sets how often that file is looked at`)
+  }
+  return warnings
 }

@@ -9,10 +9,11 @@ const { request } = process.getBuiltinModule('node:http')
 /**
  * Where the running service listens, from HOST and PORT alone (the environment,
  * then .env, then the defaults): the one thing the probe needs. A value the
- * service would have refused cannot be where it listens, so the default stands in.
+ * service would have refused cannot be where it listens, so the default stands
+ * in; PORT=0, a port the system chose at start-up, cannot be known here.
  */
 export function probeAddressFrom (env: Readonly<Record<string, string | undefined>>,
-  dotenvPath: string | false): { host: string, port: number } {
+  dotenvPath: string | false): { host: string, port: number } | { problem: string } {
   let dotenv: Record<string, string> = {}
   try {
     dotenv = readDotenv(dotenvPath)
@@ -21,6 +22,9 @@ export function probeAddressFrom (env: Readonly<Record<string, string | undefine
   }
   const host = env.HOST ?? dotenv.HOST ?? LISTEN_DEFAULTS.host
   const portText = env.PORT ?? dotenv.PORT ?? ''
+  if (/^0+$/.test(portText)) {
+    return { problem: 'PORT=0 lets the system choose the port at start-up, which this probe cannot know: set PORT to a fixed port to probe it' }
+  }
   const port = /^\d{1,5}$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65535 ? Number(portText) : LISTEN_DEFAULTS.port
   return { host, port }
 }

@@ -12,6 +12,11 @@ const CLOSE_GRACE_MS = 5000
 const LOG_FLUSH_MS = 500
 const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 
+// Node opens its inspector on 127.0.0.1:9229 when SIGUSR1 arrives and nothing
+// listens for it: never in production (Node 20 has no --disable-sigusr1).
+// Until the logger is ready the signal is only swallowed.
+let onInspectorSignal = (): void => {}
+
 async function readConfig (): Promise<LoadedConfig | undefined> {
   const [{ ConfigError, domainsFileSetting, loadConfig }, { yamlParserFor }] = await Promise.all([import('./config.js'), import('./domains/file.js')])
   const parseYaml = await yamlParserFor(domainsFileSetting(process.env, '.env'))
@@ -59,6 +64,7 @@ async function serve (loaded: LoadedConfig): Promise<void> {
       checkEveryMs: config.domainsFileCheckMs,
       onOutcome: metrics?.countReload
     })
+  onInspectorSignal = () => log.info({ signal: 'SIGUSR1' }, 'SIGUSR1 ignored: the inspector stays closed')
   // Admins send SIGHUP (and some tools SIGUSR2) to reload, never to stop: a
   // supervisor with Restart=on-failure would leave a service stopped by it down.
   for (const signal of RELOAD_SIGNALS) {
@@ -110,12 +116,19 @@ if (process.argv.includes('--healthcheck')) {
   // else, so that neither a large domains file nor a refused reload (the
   // service still serves the last good set) makes the container unhealthy.
   const { probeAddressFrom, probeHealth } = await import('./healthcheck.js')
-  const { host, port } = probeAddressFrom(process.env, '.env')
-  process.exitCode = await probeHealth(host, port, HEALTHCHECK_TIMEOUT_MS) ? EXIT_CODES.ok : EXIT_CODES.failure
+  const address = probeAddressFrom(process.env, '.env')
+  if ('problem' in address) {
+    process.stderr.write(`matrix-well-known: --healthcheck: ${address.problem}\n`)
+    process.exitCode = EXIT_CODES.failure
+  } else {
+    const healthy = await probeHealth(address.host, address.port, HEALTHCHECK_TIMEOUT_MS)
+    process.exitCode = healthy ? EXIT_CODES.ok : EXIT_CODES.failure
+  }
 } else if (process.argv.includes('--self-test')) {
   const { runSelfTest } = await import('./self-test.js')
   process.exitCode = await runSelfTest(process.stdout, process.stderr)
 } else {
+  process.on('SIGUSR1', () => onInspectorSignal())
   const loaded = await readConfig()
   if (loaded !== undefined) await serve(loaded)
 }

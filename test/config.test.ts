@@ -369,3 +369,17 @@ t.test('a domains file\'s server: the same refusal, naming the host; the same ad
   t.match(loadConfig({ MATRIX_DOMAINS_FILE: file }, { dotenvPath: false }).warnings,
     ['MATRIX_DOMAINS_FILE: host "example.com": server 192.168.1.2 is a private address: only servers on the same private network can reach it, which suits a private federation only'])
 })
+
+t.test('settings that do nothing in the mode the service runs in are warned about', async t => {
+  const warningsOf = (env: Environment) => load(env).warnings
+  t.match(warningsOf({ ...SERVER_ONLY, TRUST_FORWARDED_HOST: 'true', TRUST_PROXY: '127.0.0.1' }),
+    ['TRUST_FORWARDED_HOST=true does nothing without MATRIX_DOMAINS_FILE: only multi-domain mode chooses documents by host'])
+  t.match(warningsOf({ ...SERVER_ONLY, DOMAINS_FILE_CHECK_MS: '1000' }),
+    ['DOMAINS_FILE_CHECK_MS=1000 does nothing without MATRIX_DOMAINS_FILE: it sets how often that file is looked at'])
+  const file = join(tempDir(t, 'config-idle'), 'domains.json')
+  writeFileSync(file, JSON.stringify({ 'example.com': { server: 'matrix.example.com:443' } }))
+  t.match(warningsOf({ MATRIX_DOMAINS_FILE: file, TRUST_FORWARDED_HOST: 'true' }),
+    ['TRUST_FORWARDED_HOST=true does nothing while TRUST_PROXY is false: X-Forwarded-Host is believed only from a trusted proxy'])
+  t.same(warningsOf({ MATRIX_DOMAINS_FILE: file, TRUST_FORWARDED_HOST: 'true', TRUST_PROXY: '127.0.0.1', DOMAINS_FILE_CHECK_MS: '1000' }), [])
+  t.same(warningsOf({ ...SERVER_ONLY, TRUST_FORWARDED_HOST: 'false', DOMAINS_FILE_CHECK_MS: '5000' }), [], 'defaults, as config.example.env gives them, say nothing')
+})

@@ -1,6 +1,8 @@
 // What `check` finds: each finding at one of three levels, about one step and
 // sometimes one address, with a fix for what is not fine. `Findings` collects
 // them as the steps run, concurrently.
+import { readableText } from '../readable-text.js'
+
 export type Level = 'ok' | 'warn' | 'fail'
 
 /** The steps in the order a remote homeserver takes them; then what clients need, the client file first. */
@@ -60,8 +62,8 @@ export class Findings {
   }
 
   #record (step: Step, level: Level, detail: string, fix?: string, address?: string): { level: Level } {
-    // Most of a detail can come from the remote side: a line stays a line.
-    const shown = detail.length > MAX_DETAIL_LENGTH ? `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…` : detail
+    // Much of a detail can come from the remote side: a line stays one readable line, escape sequences escaped.
+    const shown = readableText(detail, MAX_DETAIL_LENGTH)
     const finding = {
       step, level, detail: shown, ...(fix === undefined ? {} : { fix }), ...(address === undefined ? {} : { address })
     }

@@ -99,3 +99,30 @@ t.test('SIGHUP and SIGUSR2 never stop a single-domain service: logged, then it k
   server.child.kill('SIGTERM')
   t.same(await server.exited, { code: 0, signal: null })
 })
+
+t.test('--healthcheck with PORT=0 says it cannot know the port, and fails', async t => {
+  const probe = run({ ...SERVER, PORT: '0' }, ['--healthcheck'])
+  t.same(await probe.exited, { code: 1, signal: null })
+  t.match(probe.stderr(), /^matrix-well-known: --healthcheck: PORT=0 lets the system choose the port at start-up, which this probe cannot know: set PORT to a fixed port to probe it\n$/)
+})
+
+t.test('SIGUSR1 opens no inspector: logged and ignored, and the service keeps serving', async t => {
+  const server = await start(t, SERVER)
+  server.child.kill('SIGUSR1')
+  await until(() => server.logs.some(line => line.msg === 'SIGUSR1 ignored: the inspector stays closed'), 'the signal to be logged')
+  t.equal((await get(`${server.url}/.well-known/matrix/server`)).status, 200)
+  t.notMatch(server.stderr(), /Debugger listening/, 'no inspector')
+  t.equal(server.child.exitCode, null)
+})
+
+t.test('a configuration error line stays one readable line: long values cut, control characters escaped', async t => {
+  const failed = run({ TRUST_PROXY: `10.0.0.0/8,${'x'.repeat(120_000)}`, MATRIX_DOMAINS_FILE: `/tmp/${'d'.repeat(120_000)}.json` })
+  t.same(await failed.exited, { code: 78, signal: null })
+  const lines = failed.stderr().trimEnd().split('\n')
+  t.ok(lines.length >= 2, 'one line per variable')
+  for (const line of lines) t.ok(line.length < 1000, `a line of ${line.length} characters`)
+  const separators = run({ MATRIX_SERVER: 'matrix\u2028example.com\u0085:443' })
+  t.same(await separators.exited, { code: 78, signal: null })
+  t.match(separators.stderr(), /MATRIX_SERVER="matrix\\u2028example\.com\\u0085:443" contains whitespace/)
+  t.notMatch(separators.stderr(), /[\u2028\u0085]/, 'nothing raw that a terminal or log reader would act on')
+})
