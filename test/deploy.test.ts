@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
 import { parseAllDocuments, parse } from 'yaml'
 import { buildApp } from '../src/app.js'
+import { EXIT_CODES } from '../src/exit-codes.js'
 import { OPTIONS } from '../src/check/command-line.js'
 import { parseServerName } from '../src/validators.js'
 import { configFrom, PROJECT } from './helper.js'
@@ -137,4 +138,20 @@ t.test('compose runs the image read-only, without capabilities, on loopback', as
   t.same(service.ports, ['127.0.0.1:8080:8080'])
   t.equal(service.environment.PORT, '8080')
   t.match(service.env_file, /\.env$/)
+})
+
+t.test('the systemd unit runs node itself with npm start\'s command, reloads with SIGHUP and drains within its stop timeout', async t => {
+  const unit = deploy('matrix-well-known.service')
+  const manifest = JSON.parse(readFileSync(new URL('package.json', PROJECT), 'utf8'))
+  const [, ...startArgs] = manifest.scripts.start.split(' ')
+  const execStart = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(' ')
+  t.match(execStart[0], /\/node$/, 'node, not npm, receives the signals')
+  t.same(execStart.slice(1), startArgs, 'the command npm start runs')
+  t.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m)
+  t.match(unit, /^KillSignal=SIGTERM$/m)
+  const stopSeconds = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)![1])
+  const config = configFrom({ MATRIX_SERVER: 'matrix.example.com:443' })
+  t.ok(stopSeconds * 1000 > config.shutdownDrainMs + 5000, 'longer than the default drain and the grace after it')
+  t.match(unit, /^RestartPreventExitStatus=78$/m, `a bad setting (exit ${EXIT_CODES.config}) is not restarted`)
+  t.match(unit, /^EnvironmentFile=\/etc\/matrix-well-known\.env$/m)
 })

@@ -146,3 +146,13 @@ t.test('a connection that never sends a whole request does not hold up SIGTERM: 
   t.same(await server.exited, { code: 0, signal: null })
   t.match(server.logs.at(-1), { msg: 'stopped' }, 'the drain and the linger ran to their end')
 })
+
+t.test('SIGQUIT drains as SIGTERM does', async t => {
+  for (const signal of ['SIGQUIT'] as const) {
+    const server = await start(t, { ...SERVER, SHUTDOWN_DRAIN_MS: '100' })
+    server.child.kill(signal)
+    t.same(await server.exited, { code: 0, signal: null }, signal)
+    t.match(server.logs.filter(line => line.msg === 'shutting down' || line.msg === 'stopped'),
+      [{ msg: 'shutting down', signal }, { msg: 'stopped' }], signal)
+  }
+})
