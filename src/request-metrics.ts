@@ -21,7 +21,7 @@ export function documentLabel (url: string): string {
 /** Counts every answer written through node:http, once it has gone out. */
 export function countAnswers (server: Server, count: AnswerCounter): void {
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
-    response.once('finish', () => count(documentLabel(request.url ?? ''), response.statusCode))
+    response.once('finish', () => count(documentLabel(request.url!), response.statusCode))
   }
   server.on('request', onRequest)
   server.on('checkExpectation', onRequest)

@@ -15,6 +15,7 @@ const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 // Node opens its inspector on 127.0.0.1:9229 when SIGUSR1 arrives and nothing
 // listens for it: never in production (Node 20 has no --disable-sigusr1).
 // Until the logger is ready the signal is only swallowed.
+/* c8 ignore next -- a SIGUSR1 in the milliseconds before the logger exists; the test sends it once the service serves */
 let onInspectorSignal = (): void => {}
 
 async function readConfig (): Promise<LoadedConfig | undefined> {

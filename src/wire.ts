@@ -13,9 +13,8 @@ const { STATUS_CODES } = process.getBuiltinModule('node:http')
  * itself and merges a Connection header set beforehand. Returns nothing, so that
  * Fastify does not wait on the reply as on a promise.
  */
-export function sendPrepared (reply: FastifyReply, response: PreparedResponse, closeConnection = false): void {
+export function sendPrepared (reply: FastifyReply, response: PreparedResponse): void {
   reply.hijack()
-  if (closeConnection) reply.raw.setHeader('connection', 'close')
   reply.raw.writeHead(response.statusCode, response.rawHeaders())
   reply.raw.end(response.body)
 }
