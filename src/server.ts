@@ -95,7 +95,8 @@ async function serve (loaded: LoadedConfig): Promise<void> {
     const serving = config.domainsFile === undefined
       ? { documents: config.documents }
       : { domainsFile: config.domainsFile.file, hosts: config.domainsFile.hosts.size }
-    log.info({ address, ...serving, cacheMaxAge: config.cacheMaxAge }, 'serving')
+    // With HOST=0.0.0.0 Fastify's address is a loopback URL; host says what is bound.
+    log.info({ host: config.host, address, ...serving, cacheMaxAge: config.cacheMaxAge }, 'serving')
   } catch (err) {
     log.error({ err }, `cannot listen on ${config.host}:${config.port}`)
     process.exit(EXIT_CODES.failure)

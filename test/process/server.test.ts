@@ -18,6 +18,7 @@ t.test('serves the document over a real socket and logs what it serves', async t
   t.equal(response.headers['content-type'], 'application/json')
   t.match(server.logs.find(line => line.msg === 'serving'), {
     level: 30,
+    host: '127.0.0.1',
     address: server.url,
     documents: { server: '{"m.server":"matrix.example.com:443"}' },
     cacheMaxAge: 14400
