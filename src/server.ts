@@ -14,9 +14,10 @@ const RELOAD_SIGNALS: Array<'SIGHUP' | 'SIGUSR2'> = ['SIGHUP', 'SIGUSR2']
 
 // Node opens its inspector on 127.0.0.1:9229 when SIGUSR1 arrives and nothing
 // listens for it: never in production (Node 20 has no --disable-sigusr1).
-// Until the logger is ready the signal is only swallowed.
+// Until the logger is ready the signal is only swallowed; the logging listener
+// is added before this one is removed, so that there is always one.
 /* c8 ignore next -- a SIGUSR1 in the milliseconds before the logger exists; the test sends it once the service serves */
-let onInspectorSignal = (): void => {}
+const swallowInspectorSignal = (): void => {}
 
 async function readConfig (): Promise<LoadedConfig | undefined> {
   const [{ ConfigError, domainsFileSetting, loadConfig }, { yamlParserFor }] = await Promise.all([import('./config.js'), import('./domains/file.js')])
@@ -65,7 +66,8 @@ async function serve (loaded: LoadedConfig): Promise<void> {
       checkEveryMs: config.domainsFileCheckMs,
       onOutcome: metrics?.countReload
     })
-  onInspectorSignal = () => log.info({ signal: 'SIGUSR1' }, 'SIGUSR1 ignored: the inspector stays closed')
+  process.on('SIGUSR1', () => log.info({ signal: 'SIGUSR1' }, 'SIGUSR1 ignored: the inspector stays closed'))
+  process.off('SIGUSR1', swallowInspectorSignal)
   // Admins send SIGHUP (and some tools SIGUSR2) to reload, never to stop: a
   // supervisor with Restart=on-failure would leave a service stopped by it down.
   for (const signal of RELOAD_SIGNALS) {
@@ -130,7 +132,7 @@ if (process.argv.includes('--healthcheck')) {
   const { runSelfTest } = await import('./self-test.js')
   process.exitCode = await runSelfTest(process.stdout, process.stderr)
 } else {
-  process.on('SIGUSR1', () => onInspectorSignal())
+  process.on('SIGUSR1', swallowInspectorSignal)
   const loaded = await readConfig()
   if (loaded !== undefined) await serve(loaded)
 }
