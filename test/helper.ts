@@ -103,12 +103,24 @@ export async function exchange (port: number, request: string | Buffer,
   return Buffer.concat(chunks).toString('latin1') + (ranOut ? `[no close within ${options.timeoutMs} ms]` : '')
 }
 
-/** A new directory under the system's temporary directory, removed with all it holds when `t` ends. */
+/**
+ * A new directory under the system's temporary directory, removed with all it
+ * holds when `t` ends, or when the process exits first (a test file that
+ * throws before its tests run never ends its tests).
+ */
 export function tempDir (t: Test, name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `wk-${name}-`))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  tempDirs.add(dir)
+  t.teardown(() => {
+    tempDirs.delete(dir)
+    rmSync(dir, { recursive: true, force: true })
+  })
   return dir
 }
+const tempDirs = new Set<string>()
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+})
 
 /** A loopback port nobody listens on. */
 export async function unusedPort (): Promise<number> {

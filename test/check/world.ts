@@ -10,7 +10,7 @@ import { once } from 'node:events'
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer, type Server, type ServerOptions } from 'node:https'
-import { createServer as createPlainServer, type AddressInfo } from 'node:net'
+import { createServer as createPlainServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import anotherJson from 'another-json'
 import t from 'tap'
@@ -94,20 +94,35 @@ async function serve (label: string, options: ServerOptions, host: string, port 
     response.once('close', () => inFlight.now--)
     respond(label, request, response)
   }).listen(port, host)
-  servers.push(server)
   await once(server, 'listening')
+  servers.push(server)
   return (server.address() as AddressInfo).port
+}
+type Listener = [label: string, options: ServerOptions, host: string]
+/**
+ * Servers on one port number across several addresses. The first address picks
+ * it; a test file running beside this one may hold it on another address (a
+ * client's port on ::1), and then another number is tried.
+ */
+async function serveOnOnePort (first: Listener, ...others: Listener[]): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await serve(...first)
+    const started = servers.length - 1
+    try {
+      for (const other of others) await serve(...other, port)
+      return port
+    } catch (error) {
+      for (const server of servers.splice(started)) server.close()
+      if (attempt === 10) throw error
+    }
+  }
 }
 
 // The apex: the same port on 127.0.0.1, 127.0.0.2 and ::1, each with its own label.
-export const APEX = await serve('apex', good, '127.0.0.1')
-await serve('apex2', good, '127.0.0.2', APEX)
-await serve('apex6', good, '::1', APEX)
+export const APEX = await serveOnOnePort(['apex', good, '127.0.0.1'], ['apex2', good, '127.0.0.2'], ['apex6', good, '::1'])
 // The homeserver: a working one on 127.0.0.1; on the same port, an impostor with
 // another name's certificate on 127.0.0.4 and on ::1; nothing on 127.0.0.5.
-export const HS = await serve('hs', good, '127.0.0.1')
-await serve('impostor', wrong, '127.0.0.4', HS)
-await serve('impostor', wrong, '::1', HS)
+export const HS = await serveOnOnePort(['hs', good, '127.0.0.1'], ['impostor', wrong, '127.0.0.4'], ['impostor', wrong, '::1'])
 export const EXPIRING = await serve('hs', expiring, '127.0.0.1')
 export const TLS11 = await serve('hs', { ...good, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }, '127.0.0.1')
 // An apex that offers TLS 1.3 only; a LiveKit JWT service; a sign-in (OAuth) server.
@@ -171,12 +186,9 @@ function answer (request: dns2Packet, overUdp: boolean): Buffer {
   const header = Buffer.concat([u16(request.header.id), u16(flags), ...counts.map(u16)])
   return Buffer.concat([header, questionBytes, ...(truncated ? [] : answers)])
 }
-const dns: UdpSocket = dns2.createUDPServer((request, send) => send(answer(request, true))) as unknown as UdpSocket
-dns.bind(0, '127.0.0.1')
-await once(dns, 'listening')
 // Over TCP each message has a two-byte length before it, and a resolver may
 // send several queries on one connection.
-const dnsOverTcp = createPlainServer(socket => {
+function answerOverTcp (socket: Socket): void {
   let pending = Buffer.alloc(0)
   socket.on('error', () => {})
   socket.on('data', chunk => {
@@ -190,9 +202,29 @@ const dnsOverTcp = createPlainServer(socket => {
       socket.write(Buffer.concat([length, reply]))
     }
   })
-}).listen((dns.address() as AddressInfo).port, '127.0.0.1')
-await once(dnsOverTcp, 'listening')
-export const DNS_SERVER = `127.0.0.1:${(dns.address() as AddressInfo).port}`
+}
+// One port number for UDP and TCP. TCP's is taken first: the test files running
+// beside this one hold many TCP ports, as servers and as clients, and few UDP
+// ones; should the UDP one be taken all the same, another pair is tried.
+async function dnsServers (): Promise<{ udp: UdpSocket, tcp: NetServer, port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const tcp = createPlainServer(answerOverTcp).listen(0, '127.0.0.1')
+    await once(tcp, 'listening')
+    const port = (tcp.address() as AddressInfo).port
+    const udp = dns2.createUDPServer((request, send) => send(answer(request, true))) as unknown as UdpSocket
+    try {
+      udp.bind(port, '127.0.0.1')
+      await once(udp, 'listening')
+      return { udp, tcp, port }
+    } catch (error) {
+      udp.close()
+      tcp.close()
+      if (attempt === 10) throw error
+    }
+  }
+}
+const { udp: dns, tcp: dnsOverTcp, port: dnsPort } = await dnsServers()
+export const DNS_SERVER = `127.0.0.1:${dnsPort}`
 const { A, AAAA, SRV, CNAME } = TYPE
 const a = (name: string, ...addresses: string[]) => { records[`${A} ${name}`] = addresses.map(address => ({ address })) }
 const aaaa = (name: string, ...addresses: string[]) => { records[`${AAAA} ${name}`] = addresses.map(address => ({ address })) }
