@@ -3,13 +3,14 @@
 // Call's foci, the map tile server), and the keys no current client reads.
 // The service refuses a bad shape wherever the document comes from; `check`
 // judges a published one by the same rules.
-import { httpsUrlProblem, isNamespaced, isPlainObject, urlField, type FieldProblem } from './validators.js'
+import { isNamespaced, isPlainObject, urlField, urlValueProblem, type FieldProblem } from './validators.js'
 
 /** Element Call's foci (MSC4143): an array of focus objects, read by Element Web when the homeserver does not announce them. */
 export const RTC_FOCI_KEY = 'org.matrix.msc4143.rtc_foci'
 /** MSC3488's map tile server, under its stable and unstable names. */
 export const TILE_SERVER_KEYS = ['m.tile_server', 'org.matrix.msc3488.tile_server']
 const RESERVED_CLIENT_KEYS = new Set(['m.homeserver', 'm.identity_server'])
+const notNamespaced = (key: string) => `has the key "${key}", which is not namespaced (it needs a dot, as in "org.example.setting")`
 const LIVEKIT_FOCUS_EXAMPLE = '[{"type":"livekit","livekit_service_url":"https://livekit-jwt.example.com"}]'
 
 /** Keys no current client reads, and what replaced each. */
@@ -44,7 +45,7 @@ export function rtcFociProblem (foci: unknown): string | undefined {
     if (focus.type !== 'livekit') continue
     const url = focus.livekit_service_url
     if (url === undefined) return `has livekit ${which} without "livekit_service_url", the URL of its LiveKit JWT service`
-    const problem = typeof url === 'string' ? httpsUrlProblem(url) : 'is not a string'
+    const problem = urlValueProblem(url)
     if (problem !== undefined) return `has livekit ${which} whose livekit_service_url ${problem}`
   }
   return undefined
@@ -55,7 +56,7 @@ function tileServerProblem (tileServer: unknown): string | undefined {
   if (!isPlainObject(tileServer)) return 'is not an object such as {"map_style_url":"https://tiles.example.com/style.json"}'
   const url = tileServer.map_style_url
   if (url === undefined) return 'has no "map_style_url"'
-  const problem = typeof url === 'string' ? httpsUrlProblem(url) : 'is not a string'
+  const problem = urlValueProblem(url)
   return problem === undefined ? undefined : `has a map_style_url that ${problem}`
 }
 
@@ -74,7 +75,7 @@ export function clientExtraProblem (value: unknown): string | undefined {
   if (!isPlainObject(value)) return 'is not a JSON object such as {"org.matrix.msc4143.rtc_foci":' + LIVEKIT_FOCUS_EXAMPLE + '}'
   for (const [key, extra] of Object.entries(value)) {
     if (RESERVED_CLIENT_KEYS.has(key)) return `redefines "${key}": set it with its own variable`
-    if (!isNamespaced(key)) return `has the key "${key}", which is not namespaced (it needs a dot, as in "org.example.setting")`
+    if (!isNamespaced(key)) return notNamespaced(key)
     const problem = clientKeyProblem(key, extra)
     if (problem !== undefined) return `has "${key}", which ${problem}`
   }
@@ -98,7 +99,7 @@ export function clientBaseProblem (value: unknown): FieldProblem | undefined {
   }
   const unknown = Object.keys(extra).find(key => !isNamespaced(key))
   if (unknown === undefined) return undefined
-  return { field: 'client', problem: `has the key "${unknown}", which is not namespaced (it needs a dot, as in "org.example.setting")` }
+  return { field: 'client', problem: notNamespaced(unknown) }
 }
 
 /** A client document as served: its base, and every key with a published shape in that shape. */

@@ -238,10 +238,15 @@ export interface FieldProblem {
   readonly problem: string
 }
 
+/** A JSON value that should be an https URL clients can use: a string, and such a URL. */
+export function urlValueProblem (value: unknown): string | undefined {
+  return typeof value === 'string' ? httpsUrlProblem(value) : 'is not a string'
+}
+
 /** A document's URL field: present, a string, and an https URL clients can use. */
 export function urlField (value: unknown, field: string): FieldProblem | undefined {
   if (value === undefined) return { field, problem: 'is missing' }
-  const problem = typeof value === 'string' ? httpsUrlProblem(value) : 'is not a string'
+  const problem = urlValueProblem(value)
   return problem === undefined ? undefined : { field, problem }
 }
 

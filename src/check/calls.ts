@@ -6,7 +6,7 @@
 import { RTC_FOCI_KEY, rtcFociProblem } from '../client-document.js'
 import { isPlainObject, parseJson } from '../validators.js'
 import { AS_BROWSER, BROWSER_AGENT, BROWSER_ORIGIN, type CheckContext } from './context.js'
-import { fetchFollowingRedirects, type Fetched } from './fetch.js'
+import { fetchFollowingRedirects, preflightAllowed, urlUnder, type Fetched } from './fetch.js'
 import type { Step } from './findings.js'
 
 const STEP: Step = 'calls'
@@ -55,7 +55,7 @@ export async function checkCalls (context: CheckContext, document: Readonly<Reco
 /** Whether the homeserver has rtc/transports: asked without a token, it answers 401 if it does, 404 M_UNRECOGNIZED if not. */
 async function homeserverTransports (context: CheckContext, baseUrl: string): Promise<Transports> {
   const answers = await Promise.all(TRANSPORTS_PATHS.map(path =>
-    fetchFollowingRedirects(context.network, new URL(`${baseUrl.replace(/\/+$/, '')}${path}`), { headers: AS_BROWSER })))
+    fetchFollowingRedirects(context.network, urlUnder(baseUrl, path), { headers: AS_BROWSER })))
   if (answers.some(answer => answer.ok && answer.exchange.status === 401)) return 'announced'
   const unrecognized = (answer: Fetched) => answer.ok && answer.exchange.status === 404 && errcodeOf(answer.exchange.body) === 'M_UNRECOGNIZED'
   if (answers.every(unrecognized)) return 'not announced'
@@ -71,9 +71,8 @@ function errcodeOf (body: string): unknown {
 /** A LiveKit JWT service: over TLS, healthy, and answering the browser's preflight of its token endpoints with CORS. */
 async function checkJwtService (context: CheckContext, serviceUrl: string, index: number): Promise<void> {
   const { network, findings } = context
-  const base = serviceUrl.replace(/\/+$/, '')
   const which = `JWT service ${index} (${serviceUrl})`
-  const health = await fetchFollowingRedirects(network, new URL(`${base}/healthz`), { headers: AS_BROWSER })
+  const health = await fetchFollowingRedirects(network, urlUnder(serviceUrl, '/healthz'), { headers: AS_BROWSER })
   if (!health.ok || health.exchange.status !== 200) {
     const what = health.ok ? `GET /healthz answered ${health.exchange.status}` : health.error
     findings.add(STEP, 'fail', `${which}: ${what}: calls cannot get a token`,
@@ -83,9 +82,8 @@ async function checkJwtService (context: CheckContext, serviceUrl: string, index
   const preflight = { origin: BROWSER_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type', 'user-agent': BROWSER_AGENT }
   const refusing: string[] = []
   for (const path of TOKEN_PATHS) {
-    const answer = await fetchFollowingRedirects(network, new URL(`${base}${path}`), { headers: preflight, method: 'OPTIONS' })
-    const cors = answer.ok && answer.hops.length === 0 && answer.exchange.status < 300 && answer.exchange.headers['access-control-allow-origin'] !== undefined
-    if (!cors) refusing.push(`${path} (${answer.ok ? `${answer.exchange.status}${answer.hops.length > 0 ? ', redirected' : ', no Access-Control-Allow-Origin'}` : answer.error})`)
+    const answer = await fetchFollowingRedirects(network, urlUnder(serviceUrl, path), { headers: preflight, method: 'OPTIONS' })
+    if (!preflightAllowed(answer)) refusing.push(`${path} (${answer.ok ? `${answer.exchange.status}${answer.hops.length > 0 ? ', redirected' : ', no Access-Control-Allow-Origin'}` : answer.error})`)
   }
   const fix = `let the browser's preflight (OPTIONS) of ${TOKEN_PATHS.join(' and ')} through to lk-jwt-service, which answers it with CORS: check the proxy in front of ${serviceUrl}`
   if (refusing.length === TOKEN_PATHS.length) {

@@ -7,7 +7,7 @@ import { isPlainObject, parseJson } from '../validators.js'
 import { checkApexTls } from './apex-tls.js'
 import { checkCalls } from './calls.js'
 import { AS_BROWSER, BROWSER_AGENT, BROWSER_ORIGIN, type CheckContext } from './context.js'
-import { fetchFollowingRedirects } from './fetch.js'
+import { fetchFollowingRedirects, preflightAllowed, urlUnder } from './fetch.js'
 import type { Step } from './findings.js'
 import { compareWithHomeserverCopy } from './homeserver-copy.js'
 import { checkSignIn } from './sign-in.js'
@@ -69,7 +69,7 @@ function reportKeys (context: CheckContext, document: Record<string, unknown>): 
 async function checkPreflight (context: CheckContext, url: URL): Promise<void> {
   const headers = { origin: BROWSER_ORIGIN, 'access-control-request-method': 'GET', 'user-agent': BROWSER_AGENT }
   const fetched = await fetchFollowingRedirects(context.network, url, { headers, method: 'OPTIONS' })
-  if (fetched.ok && fetched.hops.length === 0 && fetched.exchange.status < 300 && fetched.exchange.headers['access-control-allow-origin'] !== undefined) return
+  if (preflightAllowed(fetched)) return
   const what = !fetched.ok
     ? fetched.error
     : fetched.hops.length > 0 ? 'is redirected' : `answered ${fetched.exchange.status} without Access-Control-Allow-Origin`
@@ -79,7 +79,7 @@ async function checkPreflight (context: CheckContext, url: URL): Promise<void> {
 
 async function checkClientVersions (context: CheckContext, baseUrl: string): Promise<void> {
   const { findings } = context
-  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/_matrix/client/versions`)
+  const url = urlUnder(baseUrl, '/_matrix/client/versions')
   const fetched = await fetchFollowingRedirects(context.network, url, { headers: AS_BROWSER })
   const parsed = fetched.ok ? parseJson(fetched.exchange.body) : undefined
   const versions = isPlainObject(parsed?.value) ? parsed.value : undefined

@@ -88,3 +88,14 @@ export async function fetchFollowingRedirects (network: Network, start: URL, opt
 export function notCheckedText (why: NotChecked, error: string): string {
   return why === 'no route' ? `not checked: no route from this machine (${error})` : `not checked: ${error}`
 }
+
+/** A path under a base URL, as clients join them: the base may end in "/". */
+export function urlUnder (base: string, path: string): URL {
+  return new URL(`${base.replace(/\/+$/, '')}${path}`)
+}
+
+/** A browser's preflight answered as browsers need it: no redirect, a 2xx and Access-Control-Allow-Origin. */
+export function preflightAllowed (fetched: Fetched): boolean {
+  return fetched.ok && fetched.hops.length === 0 && fetched.exchange.status < 300 &&
+    fetched.exchange.headers['access-control-allow-origin'] !== undefined
+}

@@ -5,7 +5,7 @@
 // cross-origin, before they call its token endpoint cross-origin too.
 import { httpsUrlProblem, isPlainObject, parseJson } from '../validators.js'
 import { AS_BROWSER, BROWSER_AGENT, BROWSER_ORIGIN, type CheckContext } from './context.js'
-import { fetchFollowingRedirects } from './fetch.js'
+import { fetchFollowingRedirects, urlUnder } from './fetch.js'
 import type { Step } from './findings.js'
 
 const STEP: Step = 'sign-in'
@@ -13,7 +13,7 @@ const ENDPOINTS = ['issuer', 'authorization_endpoint', 'token_endpoint'] as cons
 
 export async function checkSignIn (context: CheckContext, baseUrl: string): Promise<void> {
   const { network, findings } = context
-  const url = new URL(`${baseUrl.replace(/\/+$/, '')}/_matrix/client/v1/auth_metadata`)
+  const url = urlUnder(baseUrl, '/_matrix/client/v1/auth_metadata')
   const fetched = await fetchFollowingRedirects(network, url, { headers: AS_BROWSER })
   const route = `let the proxy in front of the homeserver pass ${url.pathname} to it`
   if (!fetched.ok) {

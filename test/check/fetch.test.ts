@@ -1,7 +1,7 @@
 // A client's request through redirects and addresses, against the loopback
 // world of world.ts.
 import t from 'tap'
-import { fetchFollowingRedirects, notCheckedText } from '../../src/check/fetch.js'
+import { fetchFollowingRedirects, notCheckedText, preflightAllowed, urlUnder } from '../../src/check/fetch.js'
 import { Network } from '../../src/check/network.js'
 import { APEX, CA, closeWorld, DNS_SERVER, json, seen, setUp } from './world.js'
 
@@ -68,4 +68,24 @@ t.test('ends with the reason on a loop, too many hops, a bad Location, plain htt
 t.test('an address this machine could not try is reported as not checked, with why', async t => {
   t.equal(notCheckedText('no route', 'connect ENETUNREACH ::9'), 'not checked: no route from this machine (connect ENETUNREACH ::9)')
   t.equal(notCheckedText('local limit', 'this process has no file descriptor left (EMFILE)'), 'not checked: this process has no file descriptor left (EMFILE)')
+})
+
+t.test('a path under a base URL, whether the base ends in "/" or not', async t => {
+  t.equal(urlUnder('https://matrix.example.com', '/_matrix/client/versions').href, 'https://matrix.example.com/_matrix/client/versions')
+  t.equal(urlUnder('https://example.com/matrix//', '/healthz').href, 'https://example.com/matrix/healthz')
+})
+
+t.test('a preflight is allowed only unredirected, with a 2xx and Access-Control-Allow-Origin', async t => {
+  setUp({
+    '* OPTIONS /cors': { status: 204, headers: { 'access-control-allow-origin': '*' } },
+    '* OPTIONS /bare': { status: 204 },
+    '* OPTIONS /refused': { status: 405, headers: { 'access-control-allow-origin': '*' } },
+    '* OPTIONS /moved': { status: 307, headers: { location: '/cors', 'access-control-allow-origin': '*' } }
+  })
+  const preflight = (path: string) => fetchFollowingRedirects(network(), new URL(path, START), { headers: {}, method: 'OPTIONS' })
+  t.equal(preflightAllowed(await preflight('/cors')), true)
+  t.equal(preflightAllowed(await preflight('/bare')), false)
+  t.equal(preflightAllowed(await preflight('/refused')), false)
+  t.equal(preflightAllowed(await preflight('/moved')), false)
+  t.equal(preflightAllowed(await fetchFollowingRedirects(network(false), START, { headers: {}, method: 'OPTIONS' })), false, 'no answer at all')
 })
